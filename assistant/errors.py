@@ -1,0 +1,51 @@
+"""The error hierarchy of Salgscoach.
+
+Library code raises these; only the edges (CLI, UI) turn them into user-facing messages.
+"""
+
+from __future__ import annotations
+
+
+class CoachError(Exception):
+    """Base class for every error Salgscoach raises on purpose."""
+
+
+class ConfigError(CoachError):
+    """The settings are invalid or name something that does not exist."""
+
+
+class InputError(CoachError):
+    """The user's input (question, path, option) cannot be used."""
+
+
+class DocumentLoadError(CoachError):
+    """One document could not be read; indexing skips it and goes on.
+
+    Attributes:
+        path: The file that failed.
+    """
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class IndexStateError(CoachError):
+    """The knowledge index is missing, locked, damaged or built with another model."""
+
+
+class IndexMissingError(IndexStateError):
+    """No index has been built yet."""
+
+
+class IndexLockedError(IndexStateError):
+    """Another process is writing the index."""
+
+
+class EmbeddingMismatchError(IndexStateError):
+    """The index was built with a different embedding model than the one configured."""
+
+
+class BackendError(CoachError):
+    """A backend (embedding model, vector store) could not be created or failed."""

@@ -1,0 +1,1 @@
+"""Reading documents from disk and cutting them into chunks."""

@@ -1,0 +1,141 @@
+"""Hybrid retrieval: dense vectors and BM25, fused by reciprocal rank, with a relevance floor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.vectorstores import VectorStore
+
+from assistant.backends.vectorstore import similarity_search
+from assistant.bm25 import BM25Index
+from assistant.config import RetrievalSettings
+from assistant.schemas import Chunk, Hit, Retrieval
+from assistant.text import guess_language
+from assistant.thesaurus import Thesaurus
+
+Mode = str  # one of RetrievalSettings.mode's values
+
+
+@dataclass(frozen=True)
+class _Ranked:
+    position: int
+    score: float
+
+
+class Retriever:
+    """Finds the chunks that answer a question.
+
+    Args:
+        store: Vector store holding the chunks (dense ranking).
+        embeddings: Embeds the question for the dense ranking.
+        chunks: All chunks of the index (BM25 ranking and id lookup).
+        settings: Retrieval settings.
+        thesaurus: Expands questions for the BM25 ranker (none by default).
+    """
+
+    def __init__(
+        self,
+        store: VectorStore,
+        embeddings: Embeddings,
+        chunks: Sequence[Chunk],
+        settings: RetrievalSettings,
+        thesaurus: Thesaurus | None = None,
+    ) -> None:
+        self._store = store
+        self._embeddings = embeddings
+        self._chunks = list(chunks)
+        self._position = {c.id: i for i, c in enumerate(self._chunks)}
+        self._bm25 = BM25Index([c.text_for_search for c in self._chunks])
+        self.settings = settings
+        self._thesaurus = thesaurus or Thesaurus([])
+
+    @property
+    def chunks(self) -> list[Chunk]:
+        """The chunks this retriever searches."""
+        return list(self._chunks)
+
+    def embed_query(self, question: str) -> list[float]:
+        """Embed a question with the index's embedding model."""
+        return self._embeddings.embed_query(question)
+
+    def _dense(self, vector: list[float], n: int) -> list[_Ranked]:
+        found = similarity_search(self._store, vector, n)
+        ranked = []
+        for doc, similarity in found:
+            position = self._position.get(doc.id or "")
+            if position is not None:  # a chunk written after this retriever was built is ignored
+                ranked.append(_Ranked(position, float(similarity)))
+        return ranked
+
+    def _lexical(self, question: str, n: int) -> list[_Ranked]:
+        return [_Ranked(i, s) for i, s in self._bm25.search(question, n)]
+
+    def lexical_query(self, question: str) -> str:
+        """The question with its thesaurus expansion, as the BM25 ranker sees it."""
+        return f"{question} {self._thesaurus.expand(question)}".strip()
+
+    def retrieve(self, question: str, *, k: int | None = None, mode: Mode | None = None) -> Retrieval:
+        """Rank chunks for a question and decide whether the knowledge covers it.
+
+        Args:
+            question: The question.
+            k: Number of hits to return (settings.k by default).
+            mode: ``hybrid``, ``dense`` or ``bm25`` (settings.mode by default).
+
+        Returns:
+            The ranked hits and whether they clear the relevance floor.
+        """
+        s = self.settings
+        k = k or s.k
+        mode = mode or s.mode
+        n = max(s.candidates, k)
+        use_dense = mode in ("hybrid", "dense") and bool(self._chunks)
+        vector = self.embed_query(question) if use_dense else None
+        dense = self._dense(vector, n) if vector is not None else []
+        lexical_query = self.lexical_query(question)
+        lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
+
+        fused: dict[int, float] = {}
+        weights = {"dense": s.dense_weight, "bm25": s.bm25_weight} if mode == "hybrid" else {
+            "dense": 1.0, "bm25": 1.0
+        }
+        for name, ranking in (("dense", dense), ("bm25", lexical)):
+            for rank, item in enumerate(ranking, start=1):
+                fused[item.position] = fused.get(item.position, 0.0) + weights[name] / (s.rrf_k + rank)
+        similarity = {r.position: r.score for r in dense}
+        bm25 = {r.position: r.score for r in lexical}
+        order = sorted(fused, key=lambda p: (-fused[p], p))[:k]
+        hits = [
+            Hit(
+                chunk=self._chunks[p],
+                rank=rank,
+                score=fused[p],
+                dense_similarity=similarity.get(p),
+                bm25_score=bm25.get(p),
+            )
+            for rank, p in enumerate(order, start=1)
+        ]
+
+        # Relevance. e5 similarities bunch together (0.7-0.95 for anything), so the floor sits on the
+        # best similarity nudged by lexical evidence; English questions score lower across languages.
+        top_similarity = dense[0].score if dense else 0.0
+        coverage = self._bm25.coverage(lexical_query, lexical[0].position) if lexical else 0.0
+        language_bonus = s.english_question_bonus if guess_language(question) == "en" else 0.0
+        if mode == "bm25":
+            relevance, floor = coverage, s.bm25_floor
+        elif mode == "dense":
+            relevance, floor = top_similarity + language_bonus, s.dense_floor
+        else:
+            relevance = top_similarity + s.bm25_relevance_weight * coverage + language_bonus
+            floor = s.relevance_floor
+        return Retrieval(
+            question=question,
+            hits=hits,
+            covered=bool(hits) and relevance >= floor,
+            relevance=relevance,
+            dense_similarity=top_similarity,
+            bm25_coverage=coverage,
+            query_vector=vector,
+        )
