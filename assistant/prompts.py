@@ -28,7 +28,7 @@ class PromptLibrary:
             lstrip_blocks=True,
         )
 
-    def render(self, name: str, **variables: Any) -> str:
+    def render(self, name: str, /, **variables: Any) -> str:
         """Render the template ``<name>.j2``.
 
         Args:

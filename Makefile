@@ -1,0 +1,42 @@
+# Salgscoach. `make run` and `make test` set everything up on a fresh machine (see README).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# The CPU build of torch must be installed first and pinned: an unpinned torch, or one pulled in by
+# sentence-transformers, resolves to a multi-GB CUDA build.
+TORCH  := torch==2.13.0
+PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: install run test lint pytest eval bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) "$(TORCH)"
+	$(PIP) -e ".[dev]"
+	touch $(STAMP)
+
+run: install
+	$(BIN)/coach index
+	$(BIN)/coach chat
+
+lint: install
+	$(BIN)/ruff check assistant tests eval bench
+	$(BIN)/mypy
+
+pytest: install
+	$(BIN)/pytest -q
+
+test: lint pytest
+
+eval: install
+	$(BIN)/coach index
+	$(BIN)/coach eval
+
+bench: install
+	$(BIN)/python bench/benchmark.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
