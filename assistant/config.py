@@ -61,7 +61,10 @@ class ChunkingSettings(BaseModel):
     """How documents are cut into retrievable chunks (values tuned with `coach eval`)."""
 
     max_chars: int = Field(
-        600, ge=200, le=8000, description="Upper bound on a chunk's body; paragraphs are never split below it."
+        600,
+        ge=200,
+        le=8000,
+        description="Upper bound on a chunk's body; paragraphs are never split below it.",
     )
     min_words: int = Field(
         2,

@@ -185,7 +185,7 @@ class KnowledgeIndex:
         """Delete the whole database folder (works even when a segment is damaged)."""
         self._store = None
         try:
-            from chromadb.api.client import SharedSystemClient
+            from chromadb.api.client import SharedSystemClient  # type: ignore[attr-defined]
 
             # Chroma caches one client per path; a stale one would point at deleted files.
             SharedSystemClient.clear_system_cache()

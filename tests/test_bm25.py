@@ -48,7 +48,7 @@ def test_thesaurus_expands_words_by_stem_and_phrases(tmp_path: Path) -> None:
 def test_malformed_thesaurus_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "syn.tsv"
     path.write_text("no tab on this line\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="syn.tsv:1"):
+    with pytest.raises(ConfigError, match=r"syn\.tsv:1"):
         Thesaurus.load(path)
     with pytest.raises(ConfigError, match="not found"):
         Thesaurus.load(tmp_path / "missing.tsv")

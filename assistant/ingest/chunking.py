@@ -37,7 +37,10 @@ class _Section:
 
 
 def clean_title(heading: str) -> str:
-    """Drop a leading enumeration and a trailing colon: ``'1. Gi tilbakemelding:'`` -> ``'Gi tilbakemelding'``."""
+    """Drop a leading enumeration and a trailing colon.
+
+    ``'1. Gi tilbakemelding:'`` becomes ``'Gi tilbakemelding'``.
+    """
     return _ENUMERATION.sub("", heading).strip().rstrip(":").strip()
 
 
