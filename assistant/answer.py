@@ -68,7 +68,8 @@ class ExtractiveComposer:
         """
         language = self.answer_language(retrieval.question)
         if not retrieval.covered:
-            return self._not_covered(retrieval, language)
+            text = self._prompts.render(f"not_covered.{language}.md")
+            return Answer(text=text, citations=[], covered=False, language=language)
         top = retrieval.hits[0]
         if top.chunk.kind == "faq":
             quotes = [(s, top) for s in split_sentences(top.chunk.body)]
@@ -99,10 +100,6 @@ class ExtractiveComposer:
             language=language,
             quotes=[(q.text, q.number) for q in rendered],
         )
-
-    def _not_covered(self, retrieval: Retrieval, language: str) -> Answer:
-        text = self._prompts.render(f"not_covered.{language}.md", suggestions=[])
-        return Answer(text=text, citations=[], covered=False, language=language)
 
     def _candidates(self, hits: list[Hit]) -> list[_Candidate]:
         candidates = []

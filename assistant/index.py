@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from filelock import FileLock, Timeout
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
@@ -167,8 +168,6 @@ class KnowledgeIndex:
     def chunks(self) -> list[Chunk]:
         """All chunks in the index, in a stable order."""
         records = self._collection().get(include=["documents", "metadatas"])
-        from langchain_core.documents import Document
-
         docs = [
             Document(page_content=text, metadata=meta or {}, id=id_)
             for id_, text, meta in zip(
