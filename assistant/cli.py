@@ -15,9 +15,17 @@ from pydantic import ValidationError
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.errors import CoachError, InputError
+from assistant.evaluation import MODES
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _QUIT = {"", "exit", "quit", "q", ":q", "avslutt"}
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _build(settings: Settings):  # type: ignore[no-untyped-def]
@@ -149,8 +157,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("retrieve", help="Show the chunks found for a question.")
     p.add_argument("question")
-    p.add_argument("--k", type=int, default=5, help="Number of chunks (default 5).")
-    p.add_argument("--mode", choices=["hybrid", "dense", "bm25"], help="Retrieval mode (default: settings).")
+    p.add_argument("--k", type=_positive_int, default=5, help="Number of chunks (default 5).")
+    p.add_argument("--mode", choices=MODES, help="Retrieval mode (default: settings).")
     p.add_argument("--json", action="store_true", help="Print a JSON list of "
                    "{rank, id, score, source, section, section_key, kind, text}.")
     p.set_defaults(func=cmd_retrieve)
@@ -158,8 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", help="Run the offline retrieval eval (dense, BM25, hybrid side by side).")
     p.add_argument("--set", default=str(PROJECT_ROOT / "eval" / "questions.jsonl"), help="Eval set (JSONL).")
     p.add_argument("--out", default=str(PROJECT_ROOT / "eval" / "reports"), help="Report folder.")
-    p.add_argument("--modes", nargs="+", default=["dense", "bm25", "hybrid"],
-                   choices=["dense", "bm25", "hybrid"], help="Modes to compare.")
+    p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES, help="Modes to compare.")
     p.set_defaults(func=cmd_eval)
     return parser
 
@@ -175,8 +182,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    if getattr(args, "k", 1) is not None and getattr(args, "k", 1) < 1:
-        parser.error("--k must be at least 1")
     try:
         overrides = {"data_dir": args.data_dir} if args.data_dir else {}
         settings = load_settings(**overrides)
