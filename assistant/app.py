@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assistant.backends.embeddings import make_embeddings
 from assistant.backends.vectorstore import make_vectorstore
@@ -34,6 +34,7 @@ class Coach:
         self.index = index
         self.composer = composer
         self._retriever: Retriever | None = None
+        self._retriever_generation: str | None = None
 
     def sync_index(
         self,
@@ -50,20 +51,50 @@ class Coach:
 
     @property
     def retriever(self) -> Retriever:
-        """The retriever over the current index (built on first use)."""
-        if self._retriever is None:
+        """The retriever over the published index (rebuilt when a sync publishes a new generation)."""
+        generation = self.index.current_name()
+        if self._retriever is None or generation != self._retriever_generation:
             from assistant.retrieval import Retriever
             from assistant.thesaurus import Thesaurus
 
-            self.index.require()
+            view = self.index.view()
             self._retriever = Retriever(
-                self.index.store,
+                view.store,
                 self.index.embeddings,
-                self.index.chunks(),
+                view.chunks(),
+                view.vectors,
                 self.settings.retrieval,
                 Thesaurus.load(self.settings.retrieval.thesaurus),
             )
+            self._retriever_generation = view.generation.name
         return self._retriever
+
+    def status(self) -> dict[str, Any]:
+        """What ``coach status`` shows: data dir, index, sources, model and the last checks."""
+        from assistant import __version__
+        from assistant.index_check import load_check
+
+        status: dict[str, Any] = {"version": __version__, "data_dir": str(self.settings.data_dir)}
+        current = self.index.generations.current()
+        if current is None:
+            status["index"] = "none yet (run `coach index`)"
+            return status
+        manifest = current.read_manifest()
+        status["index"] = {
+            "generation": current.name, "chunks": len(manifest.ids), "files": manifest.files,
+            "built": manifest.created,
+        }
+        status["model"] = manifest.model
+        status["sources"] = [str(p) for p in self.settings.knowledge_paths] + manifest.roots
+        quick = manifest.check
+        status["sync_check"] = "ok" if quick.get("ok") else "; ".join(quick.get("problems", [])) or "none"
+        full = load_check(self.settings.data_dir)
+        if full is None:
+            status["full_check"] = "never run (coach index --check)"
+        else:
+            verdict = "ok" if full.get("ok") else "FAILED: " + "; ".join(full.get("problems", []))
+            status["full_check"] = f"{verdict} ({full.get('generation')}, {full.get('checked_at')})"
+        return status
 
     def check_question(self, question: str) -> str:
         """Return the question stripped, or raise InputError if it is empty or too long."""

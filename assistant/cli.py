@@ -10,12 +10,16 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from assistant.config import PROJECT_ROOT, Settings, load_settings
 from assistant.errors import CoachError, InputError
 from assistant.evaluation import MODES
+
+if TYPE_CHECKING:
+    from assistant.app import Coach
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _QUIT = {"", "exit", "quit", "q", ":q", "avslutt"}
@@ -28,49 +32,94 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _build(settings: Settings):  # type: ignore[no-untyped-def]
+def _build(settings: Settings) -> Coach:
     from assistant.app import build_coach
 
     return build_coach(settings)
 
 
-def _progress_bar() -> tuple[Callable[[int, int], None], Callable[[], None]]:
-    """A tqdm bar on stderr that appears only when there is something to embed."""
+_PHASES = {"embed": "Embedding", "write": "Writing"}
+
+
+def _progress_bar() -> tuple[Callable[[str, int, int], None], Callable[[], None]]:
+    """Progress bars (tqdm) on stderr, one per indexing phase, shown only when there is work in that phase."""
     from tqdm import tqdm
 
-    bar: list[tqdm] = []  # type: ignore[type-arg]
+    bars: dict[str, tqdm] = {}  # type: ignore[type-arg]
 
-    def update(done: int, total: int) -> None:
+    def update(phase: str, done: int, total: int) -> None:
         if total == 0:
             return
-        if not bar:
-            bar.append(tqdm(total=total, unit="chunk", desc="Embedding", file=sys.stderr))
-        bar[0].update(done - bar[0].n)
+        if phase not in bars:
+            for bar in bars.values():
+                bar.close()
+            bars[phase] = tqdm(total=total, unit="chunk", desc=_PHASES.get(phase, phase), file=sys.stderr)
+        bars[phase].update(done - bars[phase].n)
 
     def close() -> None:
-        if bar:
-            bar[0].close()
+        for bar in bars.values():
+            bar.close()
 
     return update, close
 
 
 def cmd_index(args: argparse.Namespace, settings: Settings) -> int:
-    """Index the knowledge base plus any given files and folders."""
+    """Index the knowledge base plus any given files and folders, or check the index."""
     coach = _build(settings)
+    if args.check:
+        return _check_index(coach)
     update, close = _progress_bar()
     try:
         report = coach.sync_index(
             [Path(p) for p in args.paths], rebuild=args.rebuild,
             forget=[Path(p) for p in args.forget], progress=update,
         )
+    except KeyboardInterrupt:
+        close()
+        print("coach: interrupted; the index is unchanged", file=sys.stderr)
+        return EXIT_INTERRUPTED
     finally:
         close()
     for skipped in report.skipped:
         print(f"coach: skipped {skipped}", file=sys.stderr)
+    state = f"generation {report.generation}" if report.published else "nothing changed"
+    checked = ""
+    if report.check:
+        checked = f", check {'ok' if report.check['ok'] else 'FAILED'}"
     print(
         f"Indexed {report.files} files: {report.chunks} chunks ({report.added} new, "
-        f"{report.unchanged} unchanged, {report.deleted} removed) in {report.seconds:.1f} s."
+        f"{report.unchanged} unchanged, {report.deleted} removed) in {report.seconds:.1f} s "
+        f"({state}{checked})."
     )
+    return EXIT_OK
+
+
+def _check_index(coach: Coach) -> int:
+    from assistant.evaluation import load_questions
+    from assistant.index_check import full_check, save_check
+
+    questions = [q.question for q in load_questions(PROJECT_ROOT / "eval" / "questions.jsonl")][:20]
+    result = full_check(coach.index, questions)
+    save_check(coach.settings.data_dir, result)
+    for problem in result.problems:
+        print(f"coach: check: {problem}", file=sys.stderr)
+    stats = ", ".join(f"{k} {v}" for k, v in result.stats.items())
+    print(f"Index check {'passed' if result.ok else 'FAILED'} ({result.generation}: {stats}).")
+    return EXIT_OK if result.ok else EXIT_ERROR
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Show the index, its sources and the last check."""
+    status = _build(settings).status()
+    if args.json:
+        print(json.dumps(status, ensure_ascii=False, indent=2))
+        return EXIT_OK
+    for key, value in status.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = ", ".join(map(str, value)) or "-"
+        print(f"{key:>14}: {value}")
     return EXIT_OK
 
 
@@ -146,7 +195,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rebuild", action="store_true", help="Drop the index and embed everything again.")
     p.add_argument("--forget", action="append", default=[], metavar="PATH",
                    help="Stop indexing a previously added path (repeatable).")
+    p.add_argument("--check", action="store_true", help="Verify the index instead of syncing it: store, "
+                   "vector file, sources and model agree, and exact search finds every chunk.")
     p.set_defaults(func=cmd_index)
+
+    p = sub.add_parser("status", help="Show the index, its sources, the model and the last check.")
+    p.add_argument("--json", action="store_true", help="Print the status as JSON.")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("ask", help="Answer one question.")
     p.add_argument("question", help="The question, in Norwegian or English.")

@@ -81,6 +81,14 @@ class RetrievalSettings(BaseModel):
     )
     k: int = Field(4, ge=1, le=50, description="Chunks handed to the answer engine.")
     candidates: int = Field(20, ge=1, le=500, description="Chunks each ranker contributes before fusion.")
+    exact_max_chunks: int = Field(
+        200_000,
+        ge=0,
+        description=(
+            "Dense search is exact (a matrix product over the index's vector file, the same ranking in "
+            "every process) up to this many chunks; above it, Chroma's approximate HNSW search is used."
+        ),
+    )
     rrf_k: int = Field(5, ge=1, description="Reciprocal rank fusion constant (larger flattens ranks).")
     dense_weight: float = Field(1.0, ge=0.0, description="Weight of the dense ranking in the fusion.")
     bm25_weight: float = Field(1.0, ge=0.0, description="Weight of the BM25 ranking in the fusion.")

@@ -1,10 +1,11 @@
-"""The persistent knowledge index: chunks of the configured documents in a vector store.
+"""The persistent knowledge index: chunks of the configured documents, their vectors, in generations.
 
-Re-indexing is incremental: chunk ids are content hashes, so unchanged chunks are not embedded
-again, and chunks of removed or changed files are deleted. The collection records its embedding
-model and refuses another one. One writer at a time holds a file lock; a marker file left by an
-interrupted writer makes readers refuse the index until it is rebuilt, because a half-written HNSW
-segment can crash the reading process.
+Every sync that changes something writes a complete new generation (see
+:mod:`assistant.generations`): a fresh Chroma collection (the store of record) plus ``vectors.npy``
+(searched exactly) and a manifest, checks it, and only then switches the ``CURRENT`` pointer. Chunk
+ids are content hashes, so unchanged chunks keep their vectors and only new text is embedded. A sync
+that is killed or interrupted leaves the published generation untouched; its partial folder is never
+read and is deleted by the next sync. One writer at a time holds a file lock.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from filelock import FileLock, Timeout
-from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
@@ -32,16 +33,41 @@ from assistant.errors import (
     IndexStateError,
     InputError,
 )
+from assistant.generations import Generation, Generations, Manifest
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loading import load_paths
 from assistant.schemas import Chunk
+from assistant.vectors import VectorMatrix
 
 #: Builds the vector store in a folder, with metadata recorded on a new collection.
 StoreFactory = Callable[[Path, dict[str, str]], VectorStore]
-#: Called as ``progress(done, total)`` while chunks are embedded.
-Progress = Callable[[int, int], None]
+#: Called as ``progress(phase, done, total)``; phase is ``"embed"`` or ``"write"``.
+Progress = Callable[[str, int, int], None]
 
 _MODEL_KEY = "embedding_model"
+_WRITE_BATCH = 1000
+
+
+def chunk_order(chunk: Chunk) -> tuple[str, str, str]:
+    """The order of chunks (and of vector rows) in every generation: stable across runs."""
+    return (chunk.source, chunk.section_key, chunk.body)
+
+
+def raw_collection(store: VectorStore) -> Any:
+    """The Chroma collection behind a LangChain store.
+
+    langchain-chroma exposes it only as a private attribute; id listings, precomputed vectors and the
+    recorded metadata need it, and the VectorStore interface lacks them.
+    """
+    return getattr(store, "_collection")  # noqa: B009
+
+
+def close_store(store: VectorStore | None) -> None:
+    """Release the Chroma client of a store so its folder can be deleted or reopened safely."""
+    client = getattr(store, "_client", None)
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
 
 
 @dataclass
@@ -55,18 +81,53 @@ class SyncReport:
     unchanged: int = 0
     skipped: list[DocumentLoadError] = field(default_factory=list)
     seconds: float = 0.0
+    generation: str = ""
+    published: bool = False
+    check: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class IndexView:
+    """A published generation opened for reading: its manifest, store and vectors."""
+
+    generation: Generation
+    manifest: Manifest
+    store: VectorStore
+    vectors: VectorMatrix
+
+    def chunks(self) -> list[Chunk]:
+        """All chunks, in vector-row order.
+
+        Raises:
+            IndexStateError: The store and the vector file disagree.
+        """
+        from langchain_core.documents import Document
+
+        records = raw_collection(self.store).get(include=["documents", "metadatas"])
+        by_id = {
+            id_: Chunk.from_document(Document(page_content=text, metadata=meta or {}, id=id_))
+            for id_, text, meta in zip(
+                records["ids"], records["documents"], records["metadatas"], strict=True
+            )
+        }
+        if set(by_id) != set(self.manifest.ids):
+            raise IndexStateError(
+                f"index generation {self.generation.name}: the store holds {len(by_id)} chunks but the "
+                f"vector file {len(self.manifest.ids)}; run `coach index --rebuild`"
+            )
+        return [by_id[i] for i in self.manifest.ids]
 
 
 class KnowledgeIndex:
     """The chunks of the knowledge base and of the user's documents, with their vectors.
 
     Args:
-        data_dir: Folder for the database, the lock and the list of indexed folders.
+        data_dir: Folder for the generations, the lock and the check report.
         embeddings: The embedding backend.
         store_factory: Opens the vector store (see :data:`StoreFactory`).
         chunking: Chunking settings.
         base_paths: Files and folders that are always indexed (the bundled knowledge).
-        batch_size: Chunks embedded and written per step.
+        batch_size: Chunks embedded per step.
     """
 
     def __init__(
@@ -81,117 +142,82 @@ class KnowledgeIndex:
         self.data_dir = data_dir
         self.embeddings = embeddings
         self.model_id = embedding_model_id(embeddings)
+        self.generations = Generations(data_dir / "index")
         self._store_factory = store_factory
         self._chunking = chunking
         self._base_paths = [Path(p) for p in base_paths]
         self._batch_size = batch_size
-        self._store: VectorStore | None = None
-
-    # -- files next to the database ----------------------------------------------------------
-    @property
-    def _db_dir(self) -> Path:
-        return self.data_dir / "chroma"
-
-    @property
-    def _roots_file(self) -> Path:
-        return self.data_dir / "sources.json"
-
-    @property
-    def _dirty_marker(self) -> Path:
-        return self.data_dir / "index.writing"
+        self._view: IndexView | None = None
 
     def _lock(self) -> FileLock:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return FileLock(str(self.data_dir / "index.lock"), timeout=5)
 
-    def user_roots(self) -> list[Path]:
-        """Folders and files the user added with ``coach index PATH``, in the order added."""
-        if not self._roots_file.exists():
-            return []
-        return [Path(p) for p in json.loads(self._roots_file.read_text(encoding="utf-8"))]
+    # -- reading -----------------------------------------------------------------------------
+    def current_name(self) -> str | None:
+        """Name of the published generation (cheap: one small file read), or None."""
+        current = self.generations.current()
+        return current.name if current else None
 
-    def _save_user_roots(self, roots: Iterable[Path]) -> None:
-        self._roots_file.write_text(json.dumps([str(r) for r in roots], indent=2), encoding="utf-8")
-
-    # -- the store ---------------------------------------------------------------------------
-    @property
-    def store(self) -> VectorStore:
-        """The open vector store (opened on first use, after the safety checks)."""
-        if self._store is None:
-            if self._dirty_marker.exists():
-                raise IndexStateError(
-                    "an earlier indexing run was interrupted and the index may be damaged: "
-                    "run `coach index --rebuild`"
-                )
-            self._store = self._store_factory(self._db_dir, {_MODEL_KEY: self.model_id})
-        return self._store
-
-    def _collection(self) -> Any:
-        # langchain-chroma exposes the raw collection only as a private attribute; we need it for
-        # id-only listings and the recorded model, which the VectorStore interface lacks.
-        return getattr(self.store, "_collection")  # noqa: B009
-
-    def recorded_model(self) -> str | None:
-        """The embedding model recorded on the collection, if any."""
-        metadata = self._collection().metadata or {}
-        value = metadata.get(_MODEL_KEY)
-        return str(value) if value is not None else None
-
-    def _check_model(self) -> None:
-        recorded = self.recorded_model()
-        if recorded is not None and recorded != self.model_id:
-            raise EmbeddingMismatchError(
-                f"the index was built with {recorded!r} but {self.model_id!r} is configured; "
-                "vectors of different models cannot be mixed: run `coach index --rebuild`"
-            )
-
-    def count(self) -> int:
-        """Number of chunks in the index."""
-        return int(self._collection().count())
-
-    def exists(self) -> bool:
-        """Whether an index with at least one chunk has been built."""
-        return self._db_dir.exists() and self.count() > 0
-
-    def require(self) -> None:
-        """Check that the index can be searched.
+    def view(self) -> IndexView:
+        """The published generation, opened (reopened when another process published a new one).
 
         Raises:
             IndexMissingError: Nothing has been indexed yet.
             EmbeddingMismatchError: The index holds another model's vectors.
-            IndexStateError: The index is damaged.
+            IndexStateError: The generation is damaged.
         """
-        if not self._db_dir.exists() or self.count() == 0:
+        current = self.generations.current()
+        if current is None:
             raise IndexMissingError("no knowledge index yet: run `coach index` first")
-        self._check_model()
+        if self._view is not None and self._view.generation == current:
+            return self._view
+        manifest = current.read_manifest()
+        if manifest.model != self.model_id:
+            raise EmbeddingMismatchError(
+                f"the index was built with {manifest.model!r} but {self.model_id!r} is configured; "
+                "vectors of different models cannot be mixed: run `coach index --rebuild`"
+            )
+        vectors = VectorMatrix.load(current.vectors_path, manifest.ids)
+        close_store(self._view.store if self._view else None)
+        store = self._store_factory(current.chroma_dir, {_MODEL_KEY: self.model_id})
+        self._view = IndexView(current, manifest, store, vectors)
+        return self._view
+
+    def require(self) -> None:
+        """Check that the index can be searched (see :meth:`view` for the errors)."""
+        self.view()
+
+    @property
+    def store(self) -> VectorStore:
+        """The vector store of the published generation."""
+        return self.view().store
+
+    def count(self) -> int:
+        """Number of chunks in the published index (0 when there is none)."""
+        current = self.generations.current()
+        return len(current.read_manifest().ids) if current else 0
+
+    def recorded_model(self) -> str | None:
+        """The embedding model of the published index, if any."""
+        current = self.generations.current()
+        return current.read_manifest().model if current else None
 
     def chunks(self) -> list[Chunk]:
         """All chunks in the index, in a stable order."""
-        records = self._collection().get(include=["documents", "metadatas"])
-        docs = [
-            Document(page_content=text, metadata=meta or {}, id=id_)
-            for id_, text, meta in zip(
-                records["ids"], records["documents"], records["metadatas"], strict=True
-            )
-        ]
-        return sorted(
-            (Chunk.from_document(d) for d in docs),
-            key=lambda c: (c.source, c.section_key, c.body),
-        )
+        return self.view().chunks()
+
+    def user_roots(self) -> list[Path]:
+        """Folders and files the user added with ``coach index PATH``, in the order added."""
+        current = self.generations.current()
+        return [Path(p) for p in current.read_manifest().roots] if current else []
+
+    def close(self) -> None:
+        """Release the open store."""
+        close_store(self._view.store if self._view else None)
+        self._view = None
 
     # -- writing -----------------------------------------------------------------------------
-    def _drop(self) -> None:
-        """Delete the whole database folder (works even when a segment is damaged)."""
-        self._store = None
-        try:
-            from chromadb.api.client import SharedSystemClient  # type: ignore[attr-defined]
-
-            # Chroma caches one client per path; a stale one would point at deleted files.
-            SharedSystemClient.clear_system_cache()
-        except ImportError:
-            pass
-        shutil.rmtree(self._db_dir, ignore_errors=True)
-
     def sync(
         self,
         paths: Sequence[Path] = (),
@@ -204,9 +230,9 @@ class KnowledgeIndex:
 
         Args:
             paths: Files or folders to add to the indexed set (remembered for later runs).
-            rebuild: Drop the index and embed everything again (also after a model change).
+            rebuild: Embed everything again (also after a model change).
             forget: Previously added files or folders to remove from the indexed set.
-            progress: Called with ``(done, total)`` as new chunks are embedded.
+            progress: Called with ``(phase, done, total)`` while chunks are embedded and written.
 
         Returns:
             What was added, deleted, kept and skipped.
@@ -223,32 +249,36 @@ class KnowledgeIndex:
                 raise InputError(f"No such file or folder: {root}")
         try:
             with self._lock():
-                return self._sync_locked(new_roots, rebuild, forget, progress, started)
+                report = self._sync_locked(new_roots, rebuild, forget, progress)
         except Timeout as exc:
             raise IndexLockedError(
                 "another `coach index` is writing the index; wait for it to finish"
             ) from exc
+        report.seconds = time.perf_counter() - started
+        return report
 
-    def _sync_locked(
-        self,
-        new_roots: list[Path],
-        rebuild: bool,
-        forget: Sequence[Path],
-        progress: Progress | None,
-        started: float,
-    ) -> SyncReport:
-        forgotten = {Path(p).expanduser().resolve() for p in forget}
-        roots = [r for r in self.user_roots() if r not in forgotten]
-        roots += [r for r in new_roots if r not in roots and r not in self._base_paths]
+    def _published(self) -> tuple[Generation | None, Manifest | None]:
+        try:
+            current = self.generations.current()
+            return current, current.read_manifest() if current else None
+        except IndexStateError:
+            return None, None  # a broken pointer: rebuild from the sources
 
-        report = SyncReport()
-        existing_roots = []
+    def source_chunks(self, roots: Sequence[Path], report: SyncReport | None = None) -> list[Chunk]:
+        """Load and chunk the bundled knowledge and the given roots, in chunk order.
+
+        Args:
+            roots: The user's added folders and files.
+            report: Receives the skipped files and the file count, when given.
+        """
+        report = report if report is not None else SyncReport()
+        existing = []
         for root in [*self._base_paths, *roots]:
             if root.exists():
-                existing_roots.append(root)
+                existing.append(root)
             else:
                 report.skipped.append(DocumentLoadError(str(root), "no longer exists; not indexed"))
-        loaded = load_paths(existing_roots)
+        loaded = load_paths(existing)
         report.skipped.extend(loaded.skipped)
         report.files = len(loaded.documents)
         wanted: dict[str, Chunk] = {}
@@ -257,31 +287,134 @@ class KnowledgeIndex:
                 doc, max_chars=self._chunking.max_chars, min_words=self._chunking.min_words
             ):
                 wanted.setdefault(chunk.id, chunk)
+        return sorted(wanted.values(), key=chunk_order)
+
+    def _sync_locked(
+        self, new_roots: list[Path], rebuild: bool, forget: Sequence[Path], progress: Progress | None
+    ) -> SyncReport:
+        self.close()
+        self.generations.prune()  # partial folders of killed runs are never trusted
+        current, manifest = self._published()
+        if manifest is not None and manifest.model != self.model_id and not rebuild:
+            raise EmbeddingMismatchError(
+                f"the index was built with {manifest.model!r} but {self.model_id!r} is configured; "
+                "vectors of different models cannot be mixed: run `coach index --rebuild`"
+            )
+        forgotten = {Path(p).expanduser().resolve() for p in forget}
+        old_roots = [Path(r) for r in manifest.roots] if manifest else self._legacy_roots()
+        roots = [r for r in old_roots if r not in forgotten]
+        roots += [r for r in new_roots if r not in roots and r not in self._base_paths]
+
+        report = SyncReport()
+        wanted = self.source_chunks(roots, report)
         report.chunks = len(wanted)
+        old_ids = set(manifest.ids) if manifest else set()
+        wanted_ids = {c.id for c in wanted}
+        reusable = current is not None and manifest is not None and not rebuild
+        if reusable and wanted_ids == old_ids and [str(r) for r in roots] == manifest.roots:  # type: ignore[union-attr]
+            report.unchanged = len(wanted)
+            report.generation = current.name  # type: ignore[union-attr]
+            return report
 
-        if rebuild or self._dirty_marker.exists():
-            # A marker left by a killed writer means the segment files cannot be trusted.
-            self._drop()
-        self._store = self._store_factory(self._db_dir, {_MODEL_KEY: self.model_id})
-        self._check_model()
-        # From here until the marker is removed, a crash leaves the index marked as suspect.
-        self._dirty_marker.write_text("indexing in progress\n", encoding="utf-8")
-        present = set(self._collection().get(include=[])["ids"])
-        stale = sorted(present - wanted.keys())
-        new = [c for cid, c in wanted.items() if cid not in present]
-        if stale:
-            self._store.delete(ids=stale)
-        if progress:
-            progress(0, len(new))
-        for start in range(0, len(new), self._batch_size):
-            batch = new[start : start + self._batch_size]
-            self._store.add_documents([c.to_document() for c in batch], ids=[c.id for c in batch])
-            if progress:
-                progress(start + len(batch), len(new))
-        self._dirty_marker.unlink()
-        self._save_user_roots(roots)
-
-        report.added, report.deleted = len(new), len(stale)
-        report.unchanged = len(wanted) - len(new)
-        report.seconds = time.perf_counter() - started
+        old_vectors = (
+            VectorMatrix.load(current.vectors_path, manifest.ids)  # type: ignore[union-attr]
+            if reusable else None
+        )
+        vectors = self._embed(wanted, old_vectors, progress)
+        report.added = sum(1 for c in wanted if c.id not in old_ids or not reusable)
+        report.deleted = len(old_ids - wanted_ids) if reusable else len(old_ids)
+        report.unchanged = len(wanted) - report.added
+        generation = self.generations.stage()
+        try:
+            self._write(generation, wanted, vectors, roots, report.files, progress, report)
+            self.generations.publish(generation)
+            report.published = True
+        finally:
+            if not self.generations.is_published(generation):
+                self.generations.discard(generation)
+        report.generation = generation.name
+        self.generations.prune()
+        self._remove_legacy_layout()
         return report
+
+    def _embed(
+        self, chunks: list[Chunk], old: VectorMatrix | None, progress: Progress | None
+    ) -> np.ndarray:
+        rows: list[np.ndarray | None] = []
+        todo: list[int] = []
+        for i, chunk in enumerate(chunks):
+            row = old.row(chunk.id) if old is not None else None
+            rows.append(old.matrix[row] if old is not None and row is not None else None)
+            if row is None:
+                todo.append(i)
+        if progress:
+            progress("embed", 0, len(todo))
+        for start in range(0, len(todo), self._batch_size):
+            batch = todo[start : start + self._batch_size]
+            embedded = self.embeddings.embed_documents([chunks[i].text_for_search for i in batch])
+            for i, vector in zip(batch, embedded, strict=True):
+                rows[i] = np.asarray(vector, dtype=np.float32)
+            if progress:
+                progress("embed", start + len(batch), len(todo))
+        if not rows:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.vstack([r for r in rows if r is not None])
+
+    def _write(
+        self,
+        generation: Generation,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        roots: list[Path],
+        files: int,
+        progress: Progress | None,
+        report: SyncReport,
+    ) -> None:
+        from assistant.index_check import quick_check
+
+        matrix = VectorMatrix([c.id for c in chunks], vectors)
+        store = self._store_factory(generation.chroma_dir, {_MODEL_KEY: self.model_id})
+        try:
+            collection = raw_collection(store)
+            if progress:
+                progress("write", 0, len(chunks))
+            for start in range(0, len(chunks), _WRITE_BATCH):
+                batch = chunks[start : start + _WRITE_BATCH]
+                docs = [c.to_document() for c in batch]
+                collection.add(
+                    ids=[c.id for c in batch],
+                    embeddings=matrix.matrix[start : start + len(batch)],
+                    documents=[d.page_content for d in docs],
+                    metadatas=[d.metadata for d in docs],
+                )
+                if progress:
+                    progress("write", start + len(batch), len(chunks))
+            matrix.save(generation.vectors_path)
+            manifest = Manifest(
+                model=self.model_id, ids=matrix.ids, dim=matrix.dim, roots=[str(r) for r in roots],
+                files=files,
+            )
+            report.check = quick_check(store, matrix, manifest).as_dict()
+            if not report.check["ok"]:
+                problems = "; ".join(report.check["problems"])
+                raise IndexStateError(f"the new index failed its check: {problems}")
+            manifest.check = report.check
+        finally:
+            close_store(store)
+        generation.write_manifest(manifest)
+
+    def _legacy_roots(self) -> list[Path]:
+        # Indexes written before generations kept the added folders in DATA_DIR/sources.json.
+        legacy = self.data_dir / "sources.json"
+        if not legacy.exists():
+            return []
+        try:
+            return [Path(p) for p in json.loads(legacy.read_text(encoding="utf-8"))]
+        except (OSError, ValueError):
+            return []
+
+    def _remove_legacy_layout(self) -> None:
+        """Delete the pre-generation layout (``DATA_DIR/chroma`` and its records) once replaced."""
+        shutil.rmtree(self.data_dir / "chroma", ignore_errors=True)
+        for name in ("index.writing", "sources.json"):
+            (self.data_dir / name).unlink(missing_ok=True)

@@ -14,6 +14,7 @@ from assistant.config import RetrievalSettings
 from assistant.schemas import Chunk, Hit, Retrieval
 from assistant.text import guess_language
 from assistant.thesaurus import Thesaurus
+from assistant.vectors import VectorMatrix
 
 Mode = str  # one of RetrievalSettings.mode's values
 
@@ -28,9 +29,10 @@ class Retriever:
     """Finds the chunks that answer a question.
 
     Args:
-        store: Vector store holding the chunks (dense ranking).
+        store: Vector store holding the chunks (approximate dense ranking for huge indexes).
         embeddings: Embeds the question for the dense ranking.
         chunks: All chunks of the index (BM25 ranking and id lookup).
+        vectors: The chunks' vectors, searched exactly up to ``settings.exact_max_chunks``.
         settings: Retrieval settings.
         thesaurus: Expands questions for the BM25 ranker (none by default).
     """
@@ -40,6 +42,7 @@ class Retriever:
         store: VectorStore,
         embeddings: Embeddings,
         chunks: Sequence[Chunk],
+        vectors: VectorMatrix,
         settings: RetrievalSettings,
         thesaurus: Thesaurus | None = None,
     ) -> None:
@@ -47,6 +50,8 @@ class Retriever:
         self._embeddings = embeddings
         self._chunks = list(chunks)
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
+        self._vectors = vectors
+        self._row_position = [self._position.get(i) for i in vectors.ids]
         self._bm25 = BM25Index([c.text_for_search for c in self._chunks])
         self.settings = settings
         self._thesaurus = thesaurus or Thesaurus([])
@@ -61,11 +66,14 @@ class Retriever:
         return self._embeddings.embed_query(question)
 
     def _dense(self, vector: list[float], n: int) -> list[_Ranked]:
-        found = similarity_search(self._store, vector, n)
+        if len(self._vectors) <= self.settings.exact_max_chunks:
+            # Exact cosine ranking: the same in every process (Chroma's HNSW graph is not).
+            exact = [(self._row_position[row], score) for row, score in self._vectors.search(vector, n)]
+            return [_Ranked(p, s) for p, s in exact if p is not None]
         ranked = []
-        for doc, similarity in found:
+        for doc, similarity in similarity_search(self._store, vector, n):
             position = self._position.get(doc.id or "")
-            if position is not None:  # a chunk written after this retriever was built is ignored
+            if position is not None:
                 ranked.append(_Ranked(position, float(similarity)))
         return ranked
 

@@ -4,7 +4,7 @@ import pytest
 from filelock import FileLock
 
 from assistant.app import Coach, build_coach
-from assistant.errors import EmbeddingMismatchError, IndexLockedError, IndexMissingError, IndexStateError
+from assistant.errors import EmbeddingMismatchError, IndexLockedError, IndexMissingError
 from tests.conftest import make_settings
 
 
@@ -80,14 +80,3 @@ def test_a_second_writer_is_refused(writable_coach: Coach, monkeypatch: pytest.M
     monkeypatch.setattr("assistant.index.FileLock", lambda path, timeout: FileLock(path, timeout=0.1))
     with lock, pytest.raises(IndexLockedError):
         writable_coach.sync_index()
-
-
-def test_interrupted_write_blocks_readers_until_reindexed(writable_coach: Coach) -> None:
-    data_dir = writable_coach.settings.data_dir
-    (data_dir / "index.writing").write_text("", encoding="utf-8")
-    with pytest.raises(IndexStateError, match="interrupted"):
-        build_coach(make_settings(data_dir)).retrieve("Hva er salgsledelse?")
-    fresh = build_coach(make_settings(data_dir))
-    report = fresh.sync_index()
-    assert report.added == report.chunks  # rebuilt from scratch
-    assert fresh.retrieve("Hva er salgsledelse?").covered
