@@ -15,6 +15,7 @@ from assistant.schemas import Answer, Retrieval
 
 if TYPE_CHECKING:
     from assistant.answer import ExtractiveComposer
+    from assistant.notebook import Notebook
     from assistant.retrieval import Retriever
 
 
@@ -145,3 +146,21 @@ def build_coach(settings: Settings) -> Coach:
     )
     composer = ExtractiveComposer(PromptLibrary(settings.prompts_dir), settings.answer, embeddings)
     return Coach(settings, index, composer)
+
+
+def build_notebook(settings: Settings) -> Notebook:
+    """Build the one-to-one notebook (and its conversations and rating log) from settings.
+
+    Args:
+        settings: The settings; ``database.url`` empty means ``coach.db`` under ``data_dir``.
+
+    Returns:
+        The notebook over a database whose schema has been brought up to date.
+    """
+    from assistant.notebook import Notebook
+    from assistant.prompts import PromptLibrary
+    from assistant.store import make_engine
+
+    url = settings.database.resolve_url(settings.data_dir)
+    engine = make_engine(url, busy_timeout_s=settings.database.busy_timeout_s)
+    return Notebook(engine, prompts=PromptLibrary(settings.prompts_dir))

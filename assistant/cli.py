@@ -223,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(PROJECT_ROOT / "eval" / "reports"), help="Report folder.")
     p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES, help="Modes to compare.")
     p.set_defaults(func=cmd_eval)
+
+    from assistant.notebook.commands import register as register_notebook
+
+    register_notebook(sub)  # notes, actions, meeting, prep, export, forget, purge
     return parser
 
 

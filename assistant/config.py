@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The repository root, where the bundled ``knowledge/`` and ``prompts/`` folders live.
@@ -130,6 +130,100 @@ class AnswerSettings(BaseModel):
     )
 
 
+class LLMSettings(BaseModel):
+    """An optional language model (``COACH_LLM__*``); with provider ``none`` no LLM is used."""
+
+    provider: Literal["none", "openai", "ollama", "llamacpp"] = Field(
+        "none",
+        description=(
+            "none: no language model. openai: any OpenAI-compatible endpoint (OpenAI, Azure OpenAI v1, "
+            "vLLM, LM Studio, llama.cpp server). ollama: an Ollama server. llamacpp: a local GGUF file "
+            "run in process (needs the [llamacpp] extra)."
+        ),
+    )
+    model: str = Field(
+        "",
+        description=(
+            "Model name as the server knows it (e.g. gpt-4o-mini, llama3.2); for llamacpp the path of "
+            "a local .gguf file."
+        ),
+    )
+    base_url: str = Field(
+        "",
+        description=(
+            "Server URL; empty means the provider's default (https://api.openai.com/v1, "
+            "http://localhost:11434). OpenAI-compatible servers usually end in /v1."
+        ),
+    )
+    # SecretStr keeps the key out of repr(), str() and model_dump_json(); it is only unwrapped
+    # where a client is built.
+    api_key: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "API key for the openai provider; set it with COACH_LLM__API_KEY in the environment. "
+            "Never logged, printed or stored. Local servers do not need one."
+        ),
+    )
+    timeout_s: float = Field(30.0, gt=0, description="Seconds before a request to the LLM is abandoned.")
+    temperature: float = Field(0.2, ge=0.0, le=2.0, description="Sampling temperature.")
+    max_tokens: int = Field(512, ge=1, le=32768, description="Upper bound on tokens in one answer.")
+    max_retries: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Retries of a failed request (0: fail fast and fall back to the extractive answer).",
+    )
+    n_ctx: int = Field(
+        4096, ge=256, description="llamacpp only: context window in tokens (prompt plus answer)."
+    )
+    n_threads: int = Field(
+        0, ge=0, description="llamacpp only: CPU threads for generation (0: llama.cpp's default)."
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.strip().rstrip("/")
+
+
+class DatabaseSettings(BaseModel):
+    """The database of the notebook, conversations and feedback log (``COACH_DATABASE__*``)."""
+
+    url: str = Field(
+        "",
+        description=(
+            "SQLAlchemy URL, e.g. postgresql+psycopg://user@host/coach. Empty means the SQLite file "
+            "coach.db under data_dir. The schema is created and upgraded automatically on open."
+        ),
+    )
+    busy_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description=(
+            "SQLite: seconds a writer waits for another process's write to finish before giving up "
+            "with a 'database is locked' error."
+        ),
+    )
+
+    def resolve_url(self, data_dir: Path) -> str:
+        """Return the configured URL, or the SQLite file ``coach.db`` under data_dir when it is empty."""
+        return self.url.strip() or f"sqlite:///{(data_dir / 'coach.db').resolve()}"
+
+
+class NotebookSettings(BaseModel):
+    """The one-to-one notebook (``COACH_NOTEBOOK__*``)."""
+
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "`coach purge` deletes notes, feedback drafts, meetings, done actions, conversations and "
+            "answer ratings older than this many days (open actions are kept). None keeps everything."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """All settings of Salgscoach."""
 
@@ -164,6 +258,15 @@ class Settings(BaseSettings):
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunking.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composer.")
+    llm: LLMSettings = Field(
+        default_factory=LLMSettings, description="Optional language model (provider none by default)."
+    )
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="Database of the notebook and conversations."
+    )
+    notebook: NotebookSettings = Field(
+        default_factory=NotebookSettings, description="One-to-one notebook and retention."
+    )
 
     @model_validator(mode="after")
     def _check_retrieval(self) -> Settings:

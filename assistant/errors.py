@@ -49,3 +49,11 @@ class EmbeddingMismatchError(IndexStateError):
 
 class BackendError(CoachError):
     """A backend (embedding model, vector store) could not be created or failed."""
+
+
+class NotFoundError(InputError):
+    """A named record (person, action, conversation) does not exist."""
+
+
+class StoreError(CoachError):
+    """The database could not be opened, upgraded or written (locked, full, newer schema)."""

@@ -13,6 +13,9 @@ from assistant.config import PROJECT_ROOT, Settings
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
 
+# The `llm_server` fixture: a real llama.cpp server with SmolLM2, started once per session on demand.
+pytest_plugins = ["tests.llm_server"]
+
 
 @pytest.fixture(autouse=True)
 def _no_user_environment(monkeypatch: pytest.MonkeyPatch) -> None:
