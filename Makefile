@@ -42,6 +42,8 @@ eval: install
 
 bench: install
 	$(BIN)/python bench/benchmark.py
+	$(BIN)/python bench/chain_bench.py
+	$(BIN)/python bench/exact_search.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

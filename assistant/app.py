@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.backends.embeddings import make_embeddings
 from assistant.backends.vectorstore import make_vectorstore
 from assistant.config import Settings, apply_offline_environment
-from assistant.errors import InputError
 from assistant.index import KnowledgeIndex, Progress, SyncReport
 from assistant.schemas import Answer, Retrieval
 
 if TYPE_CHECKING:
-    from assistant.answer import ExtractiveComposer
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.runnables import Runnable
+
+    from assistant.chain import CoachChain, CoverageDecider, ExtractiveAnswerer
+    from assistant.engines.llm import LLMEngine
+    from assistant.feedback.draft import FeedbackDrafter
+    from assistant.memory import Message
     from assistant.notebook import Notebook
-    from assistant.retrieval import Retriever
+    from assistant.prompts import PromptLibrary
+    from assistant.retrieval import HybridRetriever, Retriever
 
 
 class Coach:
@@ -27,15 +33,19 @@ class Coach:
     Args:
         settings: The settings it was built from.
         index: The knowledge index.
-        composer: The answer engine.
+        chain: Builds the coaching chain (its retriever is this coach's :attr:`retriever`).
     """
 
-    def __init__(self, settings: Settings, index: KnowledgeIndex, composer: ExtractiveComposer) -> None:
+    def __init__(
+        self, settings: Settings, index: KnowledgeIndex, chain: Callable[[Coach], CoachChain]
+    ) -> None:
         self.settings = settings
         self.index = index
-        self.composer = composer
         self._retriever: Retriever | None = None
         self._retriever_generation: str | None = None
+        self.chain_steps = chain(self)
+        #: The LCEL chain: input {"question", "history", "engine"}, output Answer.
+        self.chain: Runnable[dict[str, Any], Answer] = self.chain_steps.build()
 
     def sync_index(
         self,
@@ -73,9 +83,17 @@ class Coach:
     def status(self) -> dict[str, Any]:
         """What ``coach status`` shows: data dir, index, sources, model and the last checks."""
         from assistant import __version__
+        from assistant.backends.llm import probe_llm
         from assistant.index_check import load_check
 
         status: dict[str, Any] = {"version": __version__, "data_dir": str(self.settings.data_dir)}
+        llm = self.settings.llm
+        probe = probe_llm(llm)
+        status["engine"] = self.chain_steps.default_engine
+        reach = "reachable" if probe.reachable else "NOT reachable"
+        status["llm"] = "none configured"
+        if llm.provider != "none":
+            status["llm"] = f"{llm.provider} {llm.model}: {reach} ({probe.detail})"
         current = self.index.generations.current()
         if current is None:
             status["index"] = "none yet (run `coach index`)"
@@ -97,24 +115,38 @@ class Coach:
             status["full_check"] = f"{verdict} ({full.get('generation')}, {full.get('checked_at')})"
         return status
 
-    def check_question(self, question: str) -> str:
-        """Return the question stripped, or raise InputError if it is empty or too long."""
-        question = question.strip()
-        if not question:
-            raise InputError("The question is empty.")
-        limit = self.settings.answer.max_question_chars
-        if len(question) > limit:
-            raise InputError(f"The question is {len(question)} characters long; the limit is {limit}.")
-        return question
+    def langchain_retriever(self, k: int | None = None) -> HybridRetriever:
+        """The hybrid retriever as a LangChain ``BaseRetriever`` (for use in other LangChain code)."""
+        from assistant.retrieval import HybridRetriever
+
+        return HybridRetriever(retriever=self.retriever, k=k or self.settings.retrieval.k)
 
     def retrieve(self, question: str, *, k: int | None = None, mode: str | None = None) -> Retrieval:
         """Find the chunks for a question."""
-        return self.retriever.retrieve(self.check_question(question), k=k, mode=mode)
+        from assistant.chain import check_question
 
-    def ask(self, question: str) -> Answer:
-        """Answer a question from the knowledge, with citations."""
-        retrieval = self.retrieve(question)
-        return self.composer.compose(retrieval)
+        question = check_question(question, self.settings.answer.max_question_chars)
+        return self.retriever.retrieve(question, k=k, mode=mode)
+
+    @staticmethod
+    def _payload(question: str, history: Sequence[Message] | None, engine: str | None) -> dict[str, Any]:
+        return {"question": question, "history": list(history or []), "engine": engine}
+
+    def ask(
+        self, question: str, *, history: Sequence[Message] | None = None, engine: str | None = None
+    ) -> Answer:
+        """Answer a question through the chain (a follow-up when history is given)."""
+        return self.chain.invoke(self._payload(question, history, engine))
+
+    def stream(
+        self, question: str, *, history: Sequence[Message] | None = None, engine: str | None = None
+    ) -> Iterator[Answer]:
+        """Stream snapshots of the answer; the last one (``final``) has passed the checks."""
+        return self.chain.stream(self._payload(question, history, engine))
+
+    def fallback_notice(self, answer: Answer) -> str | None:
+        """The one-line notice for an answer whose LLM text was replaced, or None."""
+        return self.chain_steps.fallback_notice(answer)
 
 
 def build_coach(settings: Settings) -> Coach:
@@ -128,10 +160,10 @@ def build_coach(settings: Settings) -> Coach:
     """
     if settings.offline:
         apply_offline_environment()
-    from assistant.answer import ExtractiveComposer
     from assistant.prompts import PromptLibrary
 
     embeddings = make_embeddings(settings.embeddings)
+    prompts = PromptLibrary(settings.prompts_dir)
 
     def store_factory(folder: Path, metadata: dict[str, str]):  # type: ignore[no-untyped-def]
         return make_vectorstore(settings.vectorstore, embeddings, folder, metadata)
@@ -144,8 +176,51 @@ def build_coach(settings: Settings) -> Coach:
         base_paths=settings.knowledge_paths,
         batch_size=settings.embeddings.batch_size,
     )
-    composer = ExtractiveComposer(PromptLibrary(settings.prompts_dir), settings.answer, embeddings)
-    return Coach(settings, index, composer)
+
+    def chain(coach: Coach) -> CoachChain:
+        from assistant.chain import CoachChain
+
+        llm = build_llm_engine(settings, prompts)
+        engine = settings.answer.engine
+        use_llm = engine == "llm" or (engine == "auto" and llm is not None)
+        return CoachChain(
+            lambda: coach.retriever,
+            build_coverage(settings, embeddings),
+            build_extractive(settings, prompts),
+            llm,
+            prompts,
+            k=settings.retrieval.k,
+            default_engine="llm" if use_llm else "extractive",
+            max_question_chars=settings.answer.max_question_chars,
+        )
+
+    return Coach(settings, index, chain)
+
+
+def build_llm_engine(settings: Settings, prompts: PromptLibrary) -> LLMEngine | None:
+    """The LLM answer engine for the configured provider, or None without one."""
+    from assistant.backends.llm import make_chat_model
+    from assistant.engines.llm import LLMEngine
+
+    model = make_chat_model(settings.llm)
+    if model is None:
+        return None
+    return LLMEngine(model, prompts, max_sources=settings.retrieval.k, deadline_s=settings.llm.timeout_s)
+
+
+def build_extractive(settings: Settings, prompts: PromptLibrary) -> ExtractiveAnswerer:
+    """The extractive engine: verbatim quotes chosen with the retriever's thesaurus."""
+    from assistant.engines.extractive import ExtractiveEngine
+    from assistant.thesaurus import Thesaurus
+
+    return ExtractiveEngine(prompts, settings.answer, Thesaurus.load(settings.retrieval.thesaurus))
+
+
+def build_coverage(settings: Settings, embeddings: Embeddings) -> CoverageDecider:
+    """The coverage decision: relevance floor, requests aimed at the assistant, out-of-scope topics."""
+    from assistant.coverage import CoverageJudge
+
+    return CoverageJudge.load(settings.coverage)
 
 
 def build_notebook(settings: Settings) -> Notebook:
@@ -164,3 +239,35 @@ def build_notebook(settings: Settings) -> Notebook:
     url = settings.database.resolve_url(settings.data_dir)
     engine = make_engine(url, busy_timeout_s=settings.database.busy_timeout_s)
     return Notebook(engine, prompts=PromptLibrary(settings.prompts_dir))
+
+
+def build_feedback(settings: Settings) -> FeedbackDrafter:
+    """Build the feedback studio from settings: the lint, and the drafter around it.
+
+    Args:
+        settings: The settings; ``feedback.lexicon_dir`` holds the lexicons, and with
+            ``feedback.use_llm`` and an LLM provider configured the drafter may sort notes with it.
+
+    Returns:
+        The drafter; its ``linter`` attribute is the lint. No index or database is touched.
+    """
+    from assistant.feedback.draft import FeedbackDrafter
+    from assistant.feedback.lint import FeedbackLinter
+    from assistant.feedback.sections import SectionTitles
+    from assistant.prompts import PromptLibrary
+
+    linter = FeedbackLinter.from_folder(settings.feedback.lexicon_dir, settings.knowledge_paths)
+    llm = None
+    if settings.feedback.use_llm and settings.llm.provider != "none":
+        if settings.offline:
+            apply_offline_environment()
+        from assistant.backends.llm import make_chat_model
+
+        llm = make_chat_model(settings.llm)
+    return FeedbackDrafter(
+        linter,
+        PromptLibrary(settings.prompts_dir),
+        SectionTitles.load(settings.knowledge_paths),
+        max_chars=settings.feedback.max_chars,
+        llm=llm,
+    )

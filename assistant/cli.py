@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -21,8 +22,7 @@ from assistant.evaluation import MODES
 if TYPE_CHECKING:
     from assistant.app import Coach
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-_QUIT = {"", "exit", "quit", "q", ":q", "avslutt"}
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
 
 def _positive_int(text: str) -> int:
@@ -123,13 +123,6 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    """Answer one question."""
-    answer = _build(settings).ask(args.question)
-    print(answer.text)
-    return EXIT_OK
-
-
 def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     """Show the chunks retrieved for a question."""
     retrieval = _build(settings).retrieve(args.question, k=args.k, mode=args.mode)
@@ -144,36 +137,76 @@ def cmd_retrieve(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def cmd_chat(args: argparse.Namespace, settings: Settings) -> int:
-    """Interactive question-and-answer loop."""
-    coach = _build(settings)
-    coach.index.require()
-    print("Salgscoach – spør om salgsledelse. Tom linje eller «avslutt» avslutter.")
-    while True:
-        try:
-            question = input("\nDu: ")
-        except EOFError:
-            print()
-            return EXIT_OK
-        if question.strip().lower() in _QUIT:
-            return EXIT_OK
-        try:
-            print("\n" + coach.ask(question).text)
-        except InputError as exc:
-            print(f"coach: {exc}", file=sys.stderr)
-
-
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     """Run the offline retrieval eval and write the report."""
     from assistant.evaluation import evaluate, format_table, load_questions, write_report
 
+    if args.feedback:  # the feedback lint eval needs no index
+        from assistant.feedback.commands import cmd_feedback_eval
+
+        return cmd_feedback_eval(args, settings)
     coach = _build(settings)
+    if args.coverage:
+        return _eval_coverage(coach, args)
+    if args.answers:
+        return _eval_answers(coach, args)
+    if args.dialogues:
+        return _eval_dialogues(coach, args)
     questions = load_questions(Path(args.set))
     report = evaluate(questions, lambda q, mode: coach.retrieve(q, k=10, mode=mode), args.modes)
     print(f"{report.questions} questions ({report.answerable} answerable, {report.unanswerable} not covered)")
     print(format_table(report))
     md, js = write_report(report, Path(args.out))
     print(f"Report: {md} and {js}")
+    return EXIT_OK
+
+
+def _eval_coverage(coach: Coach, args: argparse.Namespace) -> int:
+    from assistant.coverage_eval import (
+        Decision,
+        evaluate_coverage,
+        format_coverage,
+        load_coverage_questions,
+        write_coverage_report,
+    )
+
+    coach.index.require()
+    judge = coach.chain_steps.coverage  # the judge the chain uses, built by the composition root
+    k = coach.settings.retrieval.k  # the chain's k: the hits the judge sees in use
+
+    def decide(question: str) -> Decision:
+        return judge.decide(question, coach.retrieve(question, k=k))
+
+    for split in ["dev", "test"] if args.split == "all" else [args.split]:
+        report = evaluate_coverage(load_coverage_questions(Path(args.set), split), decide, split)
+        print(format_coverage(report))
+        md, js = write_coverage_report(report, Path(args.out))
+        print(f"Report: {md} and {js}\n")
+    return EXIT_OK
+
+
+def _eval_answers(coach: Coach, args: argparse.Namespace) -> int:
+    from assistant.answer_eval import (
+        evaluate_answers,
+        format_answer_table,
+        load_answer_questions,
+        write_answer_report,
+    )
+
+    coach.index.require()
+    report = evaluate_answers(load_answer_questions(Path(args.set)), lambda q: coach.ask(q), args.split)
+    print(format_answer_table(report))
+    md, js = write_answer_report(report, Path(args.out), engine=coach.settings.answer.engine)
+    print(f"Report: {md} and {js}")
+    return EXIT_OK
+
+
+def _eval_dialogues(coach: Coach, args: argparse.Namespace) -> int:
+    from assistant.dialogue_eval import evaluate_dialogues, format_dialogue_report, load_dialogues
+
+    dialogues = load_dialogues(PROJECT_ROOT / "eval" / "dialogues.jsonl")
+    splits = ["dev", "test"] if args.split == "all" else [args.split]
+    print(format_dialogue_report([evaluate_dialogues(coach, dialogues, s) for s in splits]))
     return EXIT_OK
 
 
@@ -203,12 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="Print the status as JSON.")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("ask", help="Answer one question.")
-    p.add_argument("question", help="The question, in Norwegian or English.")
-    p.set_defaults(func=cmd_ask)
+    from assistant.chat_cli import add_commands as add_chat_commands
 
-    p = sub.add_parser("chat", help="Ask questions interactively.")
-    p.set_defaults(func=cmd_chat)
+    add_chat_commands(sub)  # ask, chat
 
     p = sub.add_parser("retrieve", help="Show the chunks found for a question.")
     p.add_argument("question")
@@ -222,11 +252,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--set", default=str(PROJECT_ROOT / "eval" / "questions.jsonl"), help="Eval set (JSONL).")
     p.add_argument("--out", default=str(PROJECT_ROOT / "eval" / "reports"), help="Report folder.")
     p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES, help="Modes to compare.")
+    p.add_argument("--dialogues", action="store_true",
+                   help="Follow-up eval (eval/dialogues.jsonl): recall@3 with and without the conversation.")
+    p.add_argument("--answers", action="store_true",
+                   help="Answer eval: key-content rate, citation precision, abstention per kind, latency.")
+    p.add_argument("--feedback", action="store_true",
+                   help="Feedback lint eval (eval/feedback.jsonl): per-part and per-rule precision/recall.")
+    p.add_argument("--coverage", action="store_true",
+                   help="Coverage eval: abstention recall per kind (near-domain, off-topic, injection), "
+                   "precision, answerable questions abstained.")
+    p.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                   help="Which split of the set to score (default: dev and test side by side).")
     p.set_defaults(func=cmd_eval)
 
     from assistant.notebook.commands import register as register_notebook
 
     register_notebook(sub)  # notes, actions, meeting, prep, export, forget, purge
+
+    from assistant.feedback.commands import register as register_feedback
+
+    register_feedback(sub)  # feedback lint, feedback draft
     return parser
 
 
@@ -237,7 +282,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv: Arguments without the program name (``sys.argv[1:]`` by default).
 
     Returns:
-        The exit code: 0 ok, 1 error, 2 bad input, 130 interrupted.
+        The exit code: 0 ok, 1 error, 2 bad input, 130 interrupted, 141 output pipe closed.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -259,3 +304,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coach: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`coach ask … | head -1`): stop quietly, and keep Python's exit-time
+        # flush of stdout from raising again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE

@@ -121,10 +121,73 @@ class RetrievalSettings(BaseModel):
     )
 
 
-class AnswerSettings(BaseModel):
-    """The extractive answer composer."""
+class CoverageSettings(BaseModel):
+    """The coverage decision after retrieval: when the coach says the guidance does not cover a question."""
 
-    max_sentences: int = Field(3, ge=1, le=10, description="Sentences quoted in one answer.")
+    enabled: bool = Field(
+        True,
+        description=(
+            "Veto requests aimed at the assistant and out-of-scope topics on top of the retrieval's "
+            "relevance floor. False: the relevance floor alone decides."
+        ),
+    )
+    topics_file: Path | None = Field(
+        PROJECT_ROOT / "knowledge" / "coverage" / "topics.tsv",
+        description=(
+            "Cue lexicon of topics the bundled guidance does not cover (labour law, pay, commission, "
+            "VAT, contracts, GDPR, CRM tools, pricing, everyday topics); empty turns the topic veto off."
+        ),
+    )
+    assistant_file: Path | None = Field(
+        PROJECT_ROOT / "knowledge" / "coverage" / "assistant.tsv",
+        description=(
+            "Cue lexicon of requests aimed at the assistant itself (ignore or reveal instructions, "
+            "role-play, poems, translation, jailbreaks); empty turns that veto off."
+        ),
+    )
+    strong_relevance: float = Field(
+        0.95,
+        description=(
+            "A question that shows an out-of-scope topic is still answered when the retrieval's hybrid "
+            "relevance reaches this: the guidance clearly answers the rest of it (e.g. feedback about "
+            "a seller's CRM habits). Tuned with `coach eval --coverage --split dev`."
+        ),
+    )
+    support_hits: int = Field(
+        4,
+        ge=1,
+        le=50,
+        description=(
+            "Top hits searched for the question's out-of-scope topic: when one of them speaks of it "
+            "(e.g. the user's own document about commission), the topic is covered after all."
+        ),
+    )
+    related_max: int = Field(
+        3, ge=0, le=10, description="Closest sections (titles only) listed with a 'not covered' answer."
+    )
+
+    @field_validator("topics_file", "assistant_file", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+class AnswerSettings(BaseModel):
+    """Answers: which engine writes them, and the extractive engine's bounds."""
+
+    engine: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description=(
+            "extractive: verbatim quotes, no LLM. llm: the configured language model writes from numbered "
+            "sources (falls back to extractive on any failure). auto: llm when COACH_LLM__PROVIDER is set, "
+            "else extractive."
+        ),
+    )
+    max_sentences: int = Field(4, ge=1, le=10, description="Sentences quoted in one answer.")
+    max_chars: int = Field(
+        450, ge=50, description="Soft bound on the characters quoted in one extractive answer (the first "
+        "quote is always shown whole)."
+    )
     max_question_chars: int = Field(
         2000, ge=10, description="Longer questions are refused with a clear error."
     )
@@ -224,6 +287,31 @@ class NotebookSettings(BaseModel):
     )
 
 
+class FeedbackSettings(BaseModel):
+    """The feedback studio: lint and drafts (``COACH_FEEDBACK__*``)."""
+
+    lexicon_dir: Path = Field(
+        PROJECT_ROOT / "knowledge" / "feedback",
+        description=(
+            "Folder with the lint's cue lexicons (parts.tsv, style.tsv) and rule texts (rules.json). "
+            "Only .tsv/.json there, so the index never reads them as guidance."
+        ),
+    )
+    max_chars: int = Field(
+        20000,
+        ge=100,
+        le=200000,
+        description="Longer feedback texts and notes are refused with a clear error.",
+    )
+    use_llm: bool = Field(
+        True,
+        description=(
+            "Let the configured LLM (COACH_LLM__PROVIDER) sort and rewrite notes into a draft; the lint "
+            "and a fact check gate its output, with the template engine as fallback. False: templates only."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """All settings of Salgscoach."""
 
@@ -257,6 +345,10 @@ class Settings(BaseSettings):
     )
     chunking: ChunkingSettings = Field(default_factory=ChunkingSettings, description="Chunking.")
     retrieval: RetrievalSettings = Field(default_factory=RetrievalSettings, description="Retrieval.")
+    coverage: CoverageSettings = Field(
+        default_factory=CoverageSettings,
+        description="When the coach says the guidance does not cover a question (after retrieval).",
+    )
     answer: AnswerSettings = Field(default_factory=AnswerSettings, description="Answer composer.")
     llm: LLMSettings = Field(
         default_factory=LLMSettings, description="Optional language model (provider none by default)."
@@ -266,6 +358,9 @@ class Settings(BaseSettings):
     )
     notebook: NotebookSettings = Field(
         default_factory=NotebookSettings, description="One-to-one notebook and retention."
+    )
+    feedback: FeedbackSettings = Field(
+        default_factory=FeedbackSettings, description="Feedback lint and drafts."
     )
 
     @model_validator(mode="after")

@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
+from langchain_core.retrievers import BaseRetriever
 from langchain_core.vectorstores import VectorStore
+from pydantic import ConfigDict, Field
 
 from assistant.backends.vectorstore import similarity_search
 from assistant.bm25 import BM25Index
@@ -147,3 +151,29 @@ class Retriever:
             bm25_coverage=coverage,
             query_vector=vector,
         )
+
+
+class HybridRetriever(BaseRetriever):
+    """The hybrid retriever as a LangChain :class:`BaseRetriever`, so it plugs into any LangChain code.
+
+    Documents carry the chunk's metadata plus ``id``, ``rank``, ``score`` and ``covered`` (whether the
+    best hit clears the relevance floor).
+    """
+
+    retriever: Retriever = Field(description="The hybrid retriever over the published index.")
+    k: int = Field(4, ge=1, description="Documents returned.")
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        retrieval = self.retriever.retrieve(query, k=self.k)
+        documents = []
+        for hit in retrieval.hits:
+            document = hit.chunk.to_document()
+            document.metadata.update(
+                {"id": hit.chunk.id, "rank": hit.rank, "score": hit.score, "covered": retrieval.covered}
+            )
+            documents.append(document)
+        return documents

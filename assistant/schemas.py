@@ -149,6 +149,15 @@ class Citation:
 
 
 @dataclass(frozen=True)
+class RelatedSection:
+    """A section close to a question the guidance does not answer (shown by title, never quoted)."""
+
+    section: str
+    section_key: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """A grounded answer.
 
@@ -158,6 +167,13 @@ class Answer:
         covered: False when the coach says the guidance does not cover the question.
         language: Language the answer is framed in.
         quotes: The quoted sentences with the number of the source each came from.
+        engine: Which engine wrote the text: ``extractive`` or ``llm``.
+        fallback_reason: Why the LLM's answer was replaced by the extractive one, if it was.
+        related: For a not-covered answer, the closest sections (titles only).
+        question: The standalone question that was answered (after resolving a follow-up).
+        final: False for the snapshots of an answer still being streamed; only the final answer
+            has passed the citation check.
+        removed_citations: [n] markers the citation check removed because they pointed at no source.
     """
 
     text: str
@@ -165,3 +181,35 @@ class Answer:
     covered: bool
     language: str
     quotes: list[tuple[str, int]] = field(default_factory=list)
+    engine: str = "extractive"
+    fallback_reason: str | None = None
+    related: list[RelatedSection] = field(default_factory=list)
+    question: str = ""
+    final: bool = True
+    removed_citations: int = 0
+
+    def as_json(self, asked: str) -> dict[str, Any]:
+        """The JSON shape printed by ``coach ask --json`` (and returned by the web API).
+
+        Args:
+            asked: The question as the user asked it.
+        """
+        return {
+            "question": asked,
+            "answer": self.text,
+            "covered": self.covered,
+            "language": self.language,
+            "engine": self.engine,
+            "fallback_reason": self.fallback_reason,
+            "citations": [
+                {"n": c.number, "source": c.source, "section": c.section, "section_key": c.section_key}
+                for c in self.citations
+            ],
+            "related": [
+                {"section": r.section, "section_key": r.section_key, "source": r.source} for r in self.related
+            ],
+        }
+
+    def __add__(self, other: Answer) -> Answer:
+        """A later snapshot of an answer replaces an earlier one (how LangChain folds a stream)."""
+        return other

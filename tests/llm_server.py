@@ -77,6 +77,11 @@ class LLMServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     @property
+    def pid(self) -> int | None:
+        """Process id of the running server, if any."""
+        return self._process.pid if self._process is not None else None
+
+    @property
     def running(self) -> bool:
         """Whether the server process is alive."""
         return self._process is not None and self._process.poll() is None

@@ -1,0 +1,1 @@
+"""Answer engines: extractive (default, no LLM) and LLM (grounded in numbered sources)."""

@@ -1,0 +1,81 @@
+"""Sort a manager's free notes into the four parts, in the manager's own words."""
+
+from __future__ import annotations
+
+from assistant.feedback.analysis import Clause, Sentence
+from assistant.feedback.lint import FeedbackLinter
+from assistant.feedback.models import PARTS, FeedbackParts
+
+# When a clause carries several parts, it goes where it says most: an ask is an ask even when it
+# names the problem ("Du må slutte å komme for sent"), and praise is praise.
+_PRIORITY = ("improvement", "positive", "problem", "consequence")
+# A sentence of at most this many words with no part is a greeting or a name ("Hei Kari.").
+_GREETING_WORDS = 3
+
+
+def _primary(clause: Clause) -> str | None:
+    return next((p for p in _PRIORITY if p in clause.parts), None)
+
+
+def _fragments(text: str, sentence: Sentence, linter: FeedbackLinter) -> list[tuple[str, str]]:
+    """Cut a sentence into runs of clauses with the same part: ``(part, verbatim text)``."""
+    runs: list[tuple[str, int, int]] = []  # part, start, end
+    for clause in sentence.clauses:
+        part = _primary(clause)
+        if part is None:
+            # A clause with no part of its own ("Hei Kari", "mens besøkende ventet") belongs with its
+            # neighbour; at the start of the sentence it waits for the first clause that has a part.
+            if runs:
+                runs[-1] = (runs[-1][0], runs[-1][1], clause.end)
+            continue
+        if runs and runs[-1][0] == part:
+            runs[-1] = (part, runs[-1][1], clause.end)
+            continue
+        first = linter.analyzer.content_start(sentence, clause) if runs else clause.first
+        start = sentence.tokens[min(first, clause.last)].start if runs else sentence.start
+        runs.append((part, start, clause.end))
+    if runs:  # keep the sentence's own end punctuation on its last run
+        part, start, _ = runs[-1]
+        runs[-1] = (part, start, sentence.end)
+    return [(part, _as_sentence(text[start:end])) for part, start, end in runs]
+
+
+def _as_sentence(fragment: str) -> str:
+    fragment = fragment.strip().strip(",;–—-").strip()
+    if fragment and fragment[0].islower():
+        fragment = fragment[0].upper() + fragment[1:]
+    if fragment and fragment[-1].isalnum():
+        fragment += "."
+    return fragment
+
+
+def sort_notes(linter: FeedbackLinter, notes: str) -> FeedbackParts:
+    """Sort notes into the four parts with the lint's clause analysis; nothing is invented.
+
+    Args:
+        linter: The feedback lint.
+        notes: The manager's notes.
+
+    Returns:
+        Each part as the manager's sentences (joined with spaces); empty when the notes lack it.
+    """
+    analysis = linter.analyse(notes)
+    collected: dict[str, list[str]] = {p: [] for p in PARTS}
+    last: str | None = None
+    waiting: list[str] = []  # sentences with no part of their own, before the first that has one
+    for sentence in analysis.sentences:
+        fragments = [(part, text) for part, text in _fragments(notes, sentence, linter) if text]
+        if not fragments:
+            # A sentence with no part ("Møtet var på tirsdag.") elaborates its neighbour: it goes with
+            # the part before it, or the first one after it. Greetings and names alone are dropped.
+            if len(sentence.tokens) > _GREETING_WORDS:
+                plain = _as_sentence(notes[sentence.start : sentence.end])
+                (collected[last] if last else waiting).append(plain)
+            continue
+        for part, fragment in fragments:
+            if waiting:
+                collected[part] += waiting
+                waiting = []
+            collected[part].append(fragment)
+            last = part
+    return FeedbackParts(**{p: " ".join(collected[p]) for p in PARTS})

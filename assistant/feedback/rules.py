@@ -1,0 +1,118 @@
+"""The style rules of the feedback lint: sweeping words, labels on the person, vague asks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.feedback.analysis import Analysis, Sentence, TextAnalyzer
+from assistant.feedback.lexicon import Hit
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """A style rule broken at a place in the text.
+
+    Attributes:
+        rule: The rule id.
+        start: Character offset of the flagged words.
+        end: End offset.
+    """
+
+    rule: str
+    start: int
+    end: int
+
+
+#: Most filler words allowed between "du er" and a label ("du er rett og slett ikke skikket").
+_MAX_FILLERS = 4
+
+
+class StyleRules:
+    """Finds ``absolute-language``, ``personal-label`` and ``vague-improvement`` in an analysed text.
+
+    Decisions (documented in the rule tables of ``eval/FEEDBACK_LABELS.md``):
+
+    - absolute words count only in criticism of the person: not in praise, not in an instruction
+      ("never forward an internal thread"), not about someone else ("kunden ringer bestandig").
+      Sarcastic praise is criticism. Counted facts ("tre ganger", "igjen") are not absolute.
+    - a label counts when it is said of a person ("du er (rett og slett) lat", "you're a joke") or is a
+      noun that only labels people ("latsabb"). A negated label ("du er ikke lat") is *not* flagged:
+      it separates the person from the behaviour; labels that are negative phrases themselves ("ikke
+      skikket for jobben") are in the lexicon as such.
+    - a vague phrase counts when it is an ask ("skjerp deg", "du må bli bedre") and its sentence has
+      no concrete anchor (a number, a day, a deadline, "ved å …").
+
+    Args:
+        analyzer: The analyzer whose lexicon holds the style cues.
+    """
+
+    def __init__(self, analyzer: TextAnalyzer) -> None:
+        self.analyzer = analyzer
+
+    def find(self, analysis: Analysis) -> list[RuleHit]:
+        """All style findings in text order."""
+        found: list[RuleHit] = []
+        for sentence in analysis.sentences:
+            for rule, hits in (
+                ("absolute-language", self._absolutes(sentence)),
+                ("personal-label", self._labels(sentence)),
+                ("vague-improvement", self._vague(analysis.text, sentence)),
+            ):
+                found += [RuleHit(rule, h.start, h.end) for h in hits]
+        return sorted(found, key=lambda f: (f.start, f.rule))
+
+    def _absolutes(self, sentence: Sentence) -> list[Hit]:
+        flagged = []
+        praise = sentence.hits["positive"] + sentence.hits["keep_going"]
+        for hit in sentence.hits["absolute"]:
+            clause = sentence.clause_of(hit.first)
+            if clause.ask or clause.segment in sentence.positive_segments:
+                continue
+            if any(p.first <= hit.first <= p.last for p in praise) and not sentence.sarcastic:
+                continue
+            if sentence.sarcastic or self._about_person(sentence, hit):
+                flagged.append(hit)
+        return flagged
+
+    def _about_person(self, sentence: Sentence, hit: Hit) -> bool:
+        index = sentence.clauses.index(sentence.clause_of(hit.first))
+        clause = sentence.clauses[index]
+        people = ("second", "second_object", "second_possessive")
+        # A fronted adverbial ("Hver eneste gang vi har demo, glemmer du …") is about the next clause;
+        # next to an ask it is part of an instruction ("start a new email whenever you write").
+        fronted = hit.first in (clause.first, self.analyzer.content_start(sentence, clause))
+        neighbours = sentence.clauses[max(index - 1, 0) : index + 2]
+        if fronted and any(c.ask for c in neighbours):
+            return False
+        if any(sentence.in_clause(cue, clause) for cue in people):
+            return True
+        if fronted and index + 1 < len(sentence.clauses):
+            following = sentence.clauses[index + 1]
+            return not following.ask and any(sentence.in_clause(cue, following) for cue in people)
+        return False
+
+    def _labels(self, sentence: Sentence) -> list[Hit]:
+        hits = sentence.hits
+        flagged = list(hits["label_noun"])
+        fillers = {i for h in hits["filler"] for i in range(h.first, h.last + 1)}
+        for label in hits["label"]:
+            if any(n.first <= label.first <= n.last for n in hits["label_noun"]):
+                continue
+            for copula in hits["person_copula"]:
+                between = range(copula.last + 1, label.first)
+                if copula.last < label.first and len(between) <= _MAX_FILLERS and set(between) <= fillers:
+                    flagged.append(label)
+                    break
+        return sorted(flagged, key=lambda h: h.first)
+
+    def _vague(self, text: str, sentence: Sentence) -> list[Hit]:
+        flagged = []
+        for hit in sentence.hits["vague"]:
+            if not self.analyzer.is_vague_ask(sentence, hit):
+                continue
+            anchors = [c for c in sentence.hits["concrete"] if not (hit.first <= c.first <= hit.last)]
+            # "Skjerp formuleringene: kutt innledningen …" – a colon introduces the concrete how.
+            explained = text[hit.end : sentence.end].lstrip().startswith(":")
+            if not anchors and not explained:
+                flagged.append(hit)
+        return flagged

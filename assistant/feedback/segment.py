@@ -1,0 +1,209 @@
+"""Sentences, clauses and cue hits: the structure the feedback lint reasons over."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from assistant.feedback.lexicon import Hit, Lexicon, Token, tokenize
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+|\s*\n\s*")
+# Anything between two words that is not space or a word-internal mark ends a clause (, ; : – emoji).
+_CLAUSE_MARK = re.compile(r"[^\w\s'’/%&-]|\s[-–—]\s")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Cut text into sentences by end punctuation and line breaks, keeping character offsets.
+
+    Args:
+        text: The text.
+
+    Returns:
+        ``(start, end)`` of each non-empty sentence, stripped of surrounding space.
+    """
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.start()))
+        start = match.end()
+    spans.append((start, len(text)))
+    result = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if any(ch.isalnum() for ch in text[a:b]):
+            result.append((a, b))
+    return result
+
+
+
+
+@dataclass
+class Clause:
+    """A clause of a sentence and the parts it carries.
+
+    Attributes:
+        first: Index of its first token in the sentence.
+        last: Index of its last token.
+        segment: Which contrast segment of the sentence it lies in.
+        start: Character offset of its first token in the text.
+        end: Character offset after its last token.
+        parts: The parts it carries.
+        ask: Whether it asks for something (an improvement).
+        neutral: Whether it counts as a problem only because it says what the person did, with no
+            word of criticism (such a clause next to praise, in a text with no ask, is the praise).
+    """
+
+    first: int
+    last: int
+    segment: int
+    start: int
+    end: int
+    parts: set[str] = field(default_factory=set)
+    ask: bool = False
+    neutral: bool = False
+
+
+@dataclass
+class Sentence:
+    """One analysed sentence.
+
+    Attributes:
+        start: Character offset in the text.
+        end: End offset.
+        tokens: Its tokens (offsets in the whole text).
+        clauses: Its clauses in order.
+        hits: Cue hits by cue type (token indices relative to this sentence).
+        question: Whether it ends with a question mark.
+        sarcastic: Whether its praise reads as sarcasm.
+        positive_segments: Segments with genuine praise.
+        colons: Offsets of colons in the sentence (a colon ends a heading such as "Dette er bra:").
+    """
+
+    start: int
+    end: int
+    tokens: list[Token]
+    clauses: list[Clause]
+    hits: dict[str, list[Hit]]
+    question: bool = False
+    sarcastic: bool = False
+    positive_segments: set[int] = field(default_factory=set)
+    colons: tuple[int, ...] = ()
+
+    def clause_of(self, token_index: int) -> Clause:
+        """The clause holding a token."""
+        return next(c for c in self.clauses if c.first <= token_index <= c.last)
+
+    def in_clause(self, cue: str, clause: Clause) -> list[Hit]:
+        """Hits of a cue that start inside a clause."""
+        return [h for h in self.hits.get(cue, []) if clause.first <= h.first <= clause.last]
+
+    @property
+    def parts(self) -> set[str]:
+        """The parts any of its clauses carries."""
+        return set().union(*(c.parts for c in self.clauses)) if self.clauses else set()
+
+
+@dataclass
+class Analysis:
+    """A text with its sentences, clauses and parts.
+
+    Attributes:
+        text: The text analysed.
+        language: The language guess: ``nb``, ``nn``, ``en`` or ``und``.
+        sentences: Its sentences.
+    """
+
+    text: str
+    language: str
+    sentences: list[Sentence]
+
+    @property
+    def parts(self) -> set[str]:
+        """The parts present anywhere in the text."""
+        return set().union(*(s.parts for s in self.sentences)) if self.sentences else set()
+
+
+def overlaps(a: Hit, b: Hit) -> bool:
+    """Whether two hits share a token."""
+    return a.first <= b.last and b.first <= a.last
+
+
+def any_overlap(hit: Hit, others: Iterable[Hit]) -> bool:
+    """Whether a hit shares a token with any of the others."""
+    return any(overlaps(hit, o) for o in others)
+
+
+class Segmenter:
+    """Cuts texts into sentences and clauses and finds the lexicon's cues in them.
+
+    Args:
+        lexicon: The cue lexicon.
+    """
+
+    #: Cue types looked up in every sentence.
+    CUES = (
+        "second", "second_object", "second_possessive", "negator", "contrast", "clause_break",
+        "positive", "keep_going", "courtesy", "sarcasm", "problem", "cons_marker", "effect",
+        "self_obligation", "improve_marker",
+        "imperative", "lead_in", "subordinate", "ability", "vague", "label", "label_noun",
+        "person_copula", "filler", "absolute", "concrete", "own_feeling", "judgement", "third_person",
+        "not_third_person", "characterisation", "report_verb", "result_link", "statement_frame",
+        "now_marker", "imperative_lead", "not_verb",
+    )
+
+    _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        self.lexicon = lexicon
+
+    def lexicon_language(self, text: str) -> str:
+        """Which half of the lexicon fits a text: ``en`` or ``no`` (Bokmål and Nynorsk together).
+
+        Counted from function words in the lexicon rather than :func:`guess_language`, which calls
+        short English texts such as "Great work on the pitch, really." Norwegian.
+        """
+        tokens = tokenize(text)
+        english = len(self.lexicon.find("lang_en", tokens))
+        norwegian = len(self.lexicon.find("lang_no", tokens))
+        if any(ch in "æøåÆØÅ" for ch in text):
+            norwegian += 2
+        return "en" if english > norwegian else "no" if norwegian else "*"
+
+    def sentence(self, text: str, start: int, end: int, language: str) -> Sentence:
+        """Tokenise one sentence of text, find every cue in it and cut it into clauses."""
+        tokens = tokenize(text[start:end], start)
+        hits = {cue: self.lexicon.find(cue, tokens, language) for cue in self.CUES}
+        # A conjunction inside a longer cue ("rett og slett", "each and every") opens no clause.
+        inside = {
+            i for cue, found in hits.items() if cue not in self._SPLITTERS
+            for h in found for i in range(h.first + 1, h.last + 1)
+        }
+        breaks = {h.first for h in hits["clause_break"]} - inside
+        contrasts = {h.first for h in hits["contrast"]} - inside
+        clauses: list[Clause] = []
+        segment = 0
+        for i, token in enumerate(tokens):
+            gap = text[tokens[i - 1].end : token.start] if i else ""
+            if i in contrasts:
+                segment += 1  # segments after a contrast word ("Men …") are numbered from 1
+            if i == 0 or i in breaks or i in contrasts or _CLAUSE_MARK.search(gap):
+                clauses.append(Clause(i, i, segment, token.start, token.end))
+            clauses[-1].last, clauses[-1].end = i, token.end
+        question = text[start:end].rstrip().endswith("?")
+        colons = tuple(start + i for i, ch in enumerate(text[start:end]) if ch == ":")
+        return Sentence(start, end, tokens, clauses, hits, question=question, colons=colons)
+
+    def content_start(self, sentence: Sentence, clause: Clause) -> int:
+        """Index of the clause's first token after conjunctions and lead-in words."""
+        i = clause.first
+        skips = sentence.hits["lead_in"] + sentence.hits["clause_break"]
+        while i <= clause.last:
+            skip = next((h for h in skips if h.first == i), None)
+            if skip is None:
+                break
+            i = skip.last + 1
+        return i

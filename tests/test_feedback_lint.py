@@ -1,0 +1,367 @@
+"""The feedback lint: parts, style rules, spans, inflections, languages and negative controls."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.errors import ConfigError
+from assistant.feedback.lexicon import Lexicon, Pattern, tokenize
+from assistant.feedback.lint import FeedbackLinter
+from assistant.feedback.models import LintResult
+
+PARTS = ("problem", "consequence", "improvement", "positive")
+
+
+@pytest.fixture(scope="module")
+def linter() -> FeedbackLinter:
+    return FeedbackLinter.from_folder(PROJECT_ROOT / "knowledge" / "feedback", [PROJECT_ROOT / "knowledge"])
+
+
+def code(result: LintResult) -> str:
+    """PCIP-style summary of the parts found ("-" for a missing part)."""
+    return "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS)
+
+
+def style(result: LintResult) -> set[str]:
+    return {f.rule for f in result.findings if not f.rule.startswith("missing-")}
+
+
+def flagged(result: LintResult, text: str, rule: str) -> list[str]:
+    return [text[f.start : f.end] for f in result.findings if f.rule == rule]
+
+
+# --- the JSON contract ----------------------------------------------------------------------------
+
+
+def test_json_contract_has_exactly_the_documented_keys(linter: FeedbackLinter) -> None:
+    payload = linter.lint("Du er lat. Du glemmer alltid møtene.").as_json()
+    assert set(payload) == {"parts", "findings"}
+    assert set(payload["parts"]) == set(PARTS)  # type: ignore[arg-type]
+    assert all(isinstance(v, bool) for v in payload["parts"].values())  # type: ignore[attr-defined]
+    for finding in payload["findings"]:  # type: ignore[attr-defined]
+        assert set(finding) == {"rule", "message", "start", "end", "suggestion"}
+
+
+def test_complete_feedback_has_all_parts_and_no_findings(linter: FeedbackLinter) -> None:
+    text = (
+        "Takk for at du tok over kunden i Florø på kort varsel. Men i går sendte du tilbudet uten at "
+        "rabatten var godkjent. Det gjorde at vi måtte trekke tilbudet. Neste gang: send rabatter over "
+        "10 % til meg før tilbudet går ut."
+    )
+    result = linter.lint(text)
+    assert code(result) == "PCIP"
+    assert result.findings == []
+
+
+def test_missing_parts_are_reported_with_the_empty_span_and_the_guidance(linter: FeedbackLinter) -> None:
+    result = linter.lint("Du kom et kvarter for sent til teammøtet i dag.")
+    missing = [f for f in result.findings if f.rule.startswith("missing-")]
+    assert [f.rule for f in missing] == ["missing-consequence", "missing-improvement", "missing-positive"]
+    for finding in missing:
+        assert (finding.start, finding.end) == (0, 0)
+        assert "Veiledningen" in finding.message and "(Gi tilbakemelding)" in finding.message
+        assert finding.suggestion
+
+
+# --- spans point at the flagged words --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "words"),
+    [
+        ("Du er rett og slett lat, Thomas.", "personal-label", ["lat"]),
+        ("Hei. Du er heilt ubrukeleg på oppfølging.", "personal-label", ["ubrukeleg"]),
+        ("Dere er late og udugelige, alle sammen.", "personal-label", ["late"]),
+        ("Du er en latsabb.", "personal-label", ["latsabb"]),
+        ("Slasken glemte møtet.", "personal-label", ["Slasken"]),
+        ("Honestly, you're a joke as an account manager.", "personal-label", ["a joke"]),
+        ("Du er rett og slett ikke skikket for denne jobben.", "personal-label", ["ikke skikket"]),
+        ("Du glemmer ALLTID å føre kjøreboka.", "absolute-language", ["ALLTID"]),
+        ("Du kjem heile tida for seint til morgonmøta.", "absolute-language", ["heile tida"]),
+        ("Not once this quarter have you logged a call.", "absolute-language", ["Not once"]),
+        ("Ikke én eneste gang har du levert i tide.", "absolute-language", ["Ikke én eneste gang"]),
+        ("Du kom for sent. Nå får du skjerpe deg.", "vague-improvement", ["skjerpe deg"]),
+        ("Tre no-shows. Skjerpings nå, Ola.", "vague-improvement", ["Skjerpings"]),
+        ("Kunden ventet. No må du ta deg på tak.", "vague-improvement", ["ta deg på tak"]),
+        ("The proposal had a typo. Shape up.", "vague-improvement", ["Shape up"]),
+    ],
+)
+def test_spans_point_at_the_flagged_words(
+    linter: FeedbackLinter, text: str, rule: str, words: list[str]
+) -> None:
+    result = linter.lint(text)
+    assert flagged(result, text, rule)[: len(words)] == words
+
+
+def test_every_style_finding_names_its_words_in_message_and_suggestion(linter: FeedbackLinter) -> None:
+    text = "Du er en evig rotekopp, og du glemmer hele tiden å lagre tilbudene. Få orden på sakene dine."
+    result = linter.lint(text)
+    assert style(result) == {"personal-label", "absolute-language", "vague-improvement"}
+    for finding in result.findings:
+        if finding.rule.startswith("missing-"):
+            continue
+        words = text[finding.start : finding.end]
+        assert words and f"«{words}»" in finding.message and f"«{words}»" in finding.suggestion
+
+
+# --- inflections, Nynorsk and English --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du er så håpløst treig.",
+        "Dere er udugelige.",
+        "Du er latsabben i gjengen.",
+        "Du er så giddalaus, Eirik.",
+        "Du er heilt udugeleg.",
+        "You're lazy and you know it.",
+        "You are completely useless with the CRM.",
+        "Du er en skikkelig sluntrer.",
+        "Du er en eneste stor skuffelse.",
+    ],
+)
+def test_labels_in_inflected_nynorsk_and_english_forms(linter: FeedbackLinter, text: str) -> None:
+    assert "personal-label" in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemmer bestandig å legge inn møtene i CRM.",
+        "Du gløymer jamt og trutt å fylle ut reiserekninga.",
+        "Hver eneste gang vi har demo, glemmer du å sjekke prosjektoren.",
+        "Konstant må jeg minne deg på å oppdatere CRM.",
+        "You never bring the signed contracts back on time.",
+        "Every single time we have a team meeting you're on your phone.",
+        "You're constantly late with the weekly numbers.",
+    ],
+)
+def test_absolutes_in_criticism_in_three_languages(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemte å ringe Solheim. Dette må bli bedre fremover.",
+        "Du må virkelig heve nivået til neste gang.",
+        "Prøv å vise litt mer engasjement.",
+        "Du gløymer reiserekninga. Gjer det betre.",
+        "You never return calls. Get your act together.",
+        "The report was late. Be more professional.",
+        "Du må forbedre deg.",
+        "Ting må endres.",
+        "Pull your socks up.",
+    ],
+)
+def test_vague_asks(linter: FeedbackLinter, text: str) -> None:
+    result = linter.lint(text)
+    assert "vague-improvement" in style(result)
+    assert result.parts["improvement"]  # a vague ask is still an ask
+
+
+# --- negative controls -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du er alltid godt forberedt til møtene, og det merkes på kundene. Fortsett sånn!",
+        "Jeg setter pris på at du alltid stiller opp når noen trenger hjelp.",
+        "Du har aldri vore betre enn denne månaden. Takk for at du står på!",
+        "You never miss a follow-up. Thank you!",
+        "Kunden ringer bestandig på fredag ettermiddag, så sørg for at du har telefonen på da.",
+        "Our client always pays late, so please chase them from day one.",
+        "From now on, start a new email whenever you write to a client, "
+        "and never forward an internal thread.",
+        "Vi sender aldri tilbud uten godkjenning fra meg.",
+        "Tilbudet til Lie AS hadde feil pris igjen. Sjekk prislista neste gang.",
+        "Tre ganger denne måneden har du glemt kundemøter.",
+    ],
+)
+def test_no_absolute_in_praise_instructions_others_or_counted_facts(
+    linter: FeedbackLinter, text: str
+) -> None:
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Presentasjonen din var litt platt i starten, men latteren løste opp stemningen.",
+        "Du har tre relaterte møter med Lattmann AS neste uke. Slå dem sammen til ett.",
+        "Rapporten var rotete og uferdig.",  # the work product, not the person
+        "That proposal was unprofessional in tone.",
+        "Du er ikke lat, men rapporten kom en uke for sent.",  # decision: a negated label is not flagged
+        "Du er en god selger, og kundene liker deg.",
+    ],
+)
+def test_no_label_for_words_inside_words_products_or_negation(linter: FeedbackLinter, text: str) -> None:
+    assert "personal-label" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "E-postmalen har et langt avsnitt før prisen. "
+        "Skjerp formuleringene: kutt innledningen til to setninger.",
+        "Please improve the response time on tickets from 48 to 24 hours by the end of the month.",
+        "Ta deg tid til å lese kontrakten før du signerer.",
+        "Du må forbedre svartiden fra to dager til én dag innen mars.",
+        "Jeg vet du kan løfte deg enda mer, og jeg vil at du leser referatet før hvert møte.",
+    ],
+)
+def test_concrete_asks_are_not_vague(linter: FeedbackLinter, text: str) -> None:
+    assert "vague-improvement" not in style(linter.lint(text))
+
+
+# --- the parts ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "parts", "rules"),
+    [
+        # an allusion is not a problem; a complaint is a consequence
+        (
+            "Du er flink med kundene. Men det som skjedde i forrige uke har ført til at vi kanskje mister "
+            "Berg & Sønn. Jeg vil at du ringer dem i dag.",
+            "-CIP",
+            set(),
+        ),
+        (
+            "Takk for at du tok imot dei nye så godt. Vi har diverre fått to klager frå kundar. Eg vil at du "
+            "set av kvar morgon til e-post.",
+            "-CIP",
+            set(),
+        ),
+        # praise only; "fortsett sånn" is praise, not an ask; a good effect is part of the praise
+        ("Du er alltid godt forberedt til møtene, og det merkes på kundene. Fortsett sånn!", "---P", set()),
+        ("Gratulerer med rekordmåned! Du solgte for 1,2 millioner.", "---P", set()),
+        ("Your demo was sharp and the client loved it. Keep it up!", "---P", set()),
+        # general dissatisfaction names no behaviour; a label alone names none
+        ("Dette er rett og slett ikke bra nok. Jeg er skuffet over deg.", "----", set()),
+        ("Du er en latsabb, og det vet du selv.", "----", {"personal-label"}),
+        # sarcasm is not praise; sarcastic "alltid" is sweeping criticism
+        (
+            "Takk for at du alltid holder oss underholdt – i dag manglet kontrakten side 3.",
+            "P---",
+            {"absolute-language"},
+        ),
+        (
+            "Så hyggelig at du fant tid til å svare kunden etter bare tre uker. "
+            "De har gått til konkurrenten.",
+            "PC--",
+            set(),
+        ),
+        ("Great, another missed deadline. Thanks a lot.", "P---", set()),
+        ("Du er virkelig et geni – du sendte kontrakten til feil kunde.", "P---", {"personal-label"}),
+        ("Du er et geni, Kari! Avtalen med Equinor er i boks.", "---P", set()),
+        # requests without a problem, and the benefit of a fix is not a consequence
+        ("Kan du sende meg pipeline-tallene før fredag?", "--I-", set()),
+        ("Slå sammen de tre møtene til ett, så frigjør du tid til prospektering.", "--I-", set()),
+        # consequences without a marker, in three languages
+        (
+            "Du har ikkje levert timelista for mars. Løna di blir forseinka. Lever ho innan fredag.",
+            "PCI-",
+            set(),
+        ),
+        (
+            "You showed up unprepared to the Nordex pitch. We lost credibility with their board. Before any "
+            "pitch, send me your outline the day before.",
+            "PCI-",
+            set(),
+        ),
+        ("The demo crashed because you didn't test the build. We looked like amateurs.", "PC--", set()),
+        (
+            "Du avbrøt kunden gjentatte ganger. Han følte seg overkjørt og trakk seg fra avtalen.",
+            "PC--",
+            set(),
+        ),
+        ("Hvorfor har du ikke sendt tilbudet til Norgesgruppen ennå? De venter.", "PC--", set()),
+        # a state "now" after the problem, a third party's reaction, the manager left without numbers
+        (
+            "You missed the renewal date for Acme. "
+            "Their contract lapsed and they're now talking to Salesforce.",
+            "PC--",
+            set(),
+        ),
+        ("Du sende tilbodet utan logo. Kunden trudde det var svindel.", "PC--", set()),
+        (
+            "Du har ikke lagt inn en eneste aktivitet i CRM på to uker. "
+            "Jeg har null oversikt over pipelinen din.",
+            "PC--",
+            set(),
+        ),
+        # praise and instructions with absolute words
+        ("Kundene dine klager aldri. Imponerende!", "---P", set()),
+        ("Du er alltid den første som hjelper nye kollegaer.", "---P", set()),
+        ("Never promise delivery dates before checking stock.", "--I-", set()),
+        ("Du avbryter kundene konstant.", "P---", {"absolute-language"}),
+        # chat style
+        ("du e så lat altså", "----", {"personal-label"}),
+        ("husk møtet kl 14 i morgen", "--I-", set()),
+        (
+            "hey, you left the client's NDA on the printer in the lobby. pls grab it + lock it away",
+            "P-I-",
+            set(),
+        ),
+    ],
+)
+def test_parts_and_rules_on_fresh_examples(
+    linter: FeedbackLinter, text: str, parts: str, rules: set[str]
+) -> None:
+    result = linter.lint(text)
+    assert (code(result), style(result)) == (parts, rules)
+
+
+def test_short_english_is_linted_as_english(linter: FeedbackLinter) -> None:
+    # Norwegian "late" means lazy; in English it is lateness, never a label.
+    result = linter.lint("You're late again.")
+    assert "personal-label" not in style(result)
+    assert linter.lint("Great work on the Volvo pitch, really.").parts["positive"]
+
+
+def test_language_is_reported(linter: FeedbackLinter) -> None:
+    assert linter.lint("Du kom for sent til møtet i dag.").language == "nb"
+    assert linter.lint("You were late to the meeting today, and the client had to wait.").language == "en"
+
+
+# --- the lexicon machinery -------------------------------------------------------------------------
+
+
+def test_pattern_syntax() -> None:
+    def matches(pattern: str, text: str) -> bool:
+        tokens = tokenize(text)
+        p = Pattern.compile("x", pattern)
+        return any(p.match_at(tokens, i) for i in range(len(tokens)))
+
+    assert matches("uten å|without", "du gikk uten å si fra")
+    assert matches("fører ... til", "det fører dessverre til at")
+    assert not matches("fører ...0 til", "det fører dessverre til at")
+    assert matches("udugelig~", "dere er udugelige") and matches("håpløs~", "det er håpløst")
+    assert not matches("herlig~", "jeg er her")  # a stem must not shrink to another word
+    assert matches("idiot*", "idiotisk") and matches("*idiot", "drittidiot")
+    assert matches("bare ...1 #", "bare sendt 2 tilbud")
+    assert not matches("lat", "latteren platt relaterte Lattmann")  # whole tokens only
+
+
+def test_malformed_lexicon_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("positive\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"bad\.tsv:1"):
+        Lexicon.load(bad)
+    bad.write_text("positive\t... bra\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="gap"):
+        Lexicon.load(bad)
+    bad.write_text("positive\tbra\tde\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="language"):
+        Lexicon.load(bad)
+
+
+def test_lexicons_are_data_files_the_index_never_reads() -> None:
+    folder = PROJECT_ROOT / "knowledge" / "feedback"
+    assert {p.suffix for p in folder.iterdir()} <= {".tsv", ".json"}
