@@ -2,7 +2,7 @@
 
 Retrieval always finds *something*; e5 similarities bunch together, so a relevance floor alone lets
 near-domain questions through ("Hvordan sier jeg opp en selger?" is close to the hiring section) and
-anything that mentions selling. The judge adds two vetoes on top of the retrieval's floor, in order:
+anything that mentions selling. The judge decides in three steps, on top of the retrieval's floor:
 
 1. **Aimed at the assistant** (``knowledge/coverage/assistant.tsv``): ignore or reveal instructions,
    role-play, answer like a pirate, write a poem, translate, make something up. Never answered,
@@ -11,9 +11,10 @@ anything that mentions selling. The judge adds two vetoes on top of the retrieva
 3. **Out-of-scope topic** (``knowledge/coverage/topics.tsv``): labour law, pay, commission plans, VAT,
    contracts, GDPR, CRM tools, pricing, and everyday topics. A topic only vetoes when the retrieved
    passages do not speak of it themselves (so a user's own document about commission makes commission
-   questions answerable, and the guidance is never hard-coded as the only topics) and the retrieval's
-   relevance stays below ``strong_relevance`` (a feedback question that mentions pay is still answered
-   when the guidance clearly answers it).
+   questions answerable, and the guidance is never hard-coded as the only topics), when the cues the
+   passages do not explain still weigh 1 ("CRM dashboards" next to the guidance's "CRM-rapporter" is
+   no CRM-tool question), and when the retrieval's relevance stays below ``strong_relevance`` (a
+   feedback question that mentions a discount is still answered when the guidance clearly answers it).
 """
 
 from __future__ import annotations
@@ -125,12 +126,12 @@ class CoverageJudge:
         """The distinct sections of the hits, best first, at most ``related_max``."""
         seen: dict[tuple[str, str], RelatedSection] = {}
         for hit in hits:
+            if len(seen) >= self.settings.related_max:
+                break
             chunk = hit.chunk
             key = (chunk.source, chunk.section_key)
             if key not in seen and chunk.section:
                 seen[key] = RelatedSection(chunk.section, chunk.section_key, chunk.source)
-            if len(seen) >= self.settings.related_max:
-                break
         return list(seen.values())
 
     def _topic_veto(self, question: str, hits: Sequence[Hit]) -> tuple[str, float] | None:
