@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LLAMA  := llama-cpp-python[server]==0.3.36
 LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
-.PHONY: install run test lint pytest eval bench clean
+.PHONY: install browser run test lint pytest eval bench clean
 
 install: $(STAMP)
 
@@ -23,15 +23,21 @@ $(STAMP): pyproject.toml
 	$(PIP) -e ".[dev]"
 	touch $(STAMP)
 
+# The browser tests drive Debian's chromium (Playwright's own browser download is never used). As root
+# it is installed with apt when missing; otherwise those tests are skipped with a note.
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "note: chromium is missing and this is not root; browser tests will be skipped"
+
+# Index (with progress bars), then serve the web app; it prints the URL (http://127.0.0.1:7860/).
 run: install
 	$(BIN)/coach index
-	$(BIN)/coach chat
+	$(BIN)/coach web
 
 lint: install
 	$(BIN)/ruff check assistant tests eval bench
 	$(BIN)/mypy
 
-pytest: install
+pytest: install browser
 	$(BIN)/pytest -q
 
 test: lint pytest
@@ -44,6 +50,7 @@ bench: install
 	$(BIN)/python bench/benchmark.py
 	$(BIN)/python bench/chain_bench.py
 	$(BIN)/python bench/exact_search.py
+	$(BIN)/python bench/web_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -272,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.feedback.commands import register as register_feedback
 
     register_feedback(sub)  # feedback lint, feedback draft
+    from assistant.web.commands import add_commands as add_web_commands
+
+    add_web_commands(sub)  # web, web-password
     return parser
 
 

@@ -312,6 +312,61 @@ class FeedbackSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """The web app, ``coach web`` (``COACH_WEB__*``)."""
+
+    host: str = Field(
+        "127.0.0.1",
+        description=(
+            "Address the web app listens on. Any address but a loopback one (127.0.0.1, ::1, localhost) "
+            "is refused unless auth is set."
+        ),
+    )
+    port: int = Field(7860, ge=1, le=65535, description="TCP port of the web app.")
+    # SecretStr: password hashes still let an attacker guess passwords offline, so keep them out of logs.
+    auth: SecretStr = Field(
+        SecretStr(""),
+        description=(
+            "Login. Comma-separated user:hash pairs, or the path of a users file with one user:hash a line "
+            "(# comments allowed). A hash is pbkdf2_sha256$iterations$salt$base64 (make one with "
+            "`coach web-password USER`). Empty: no login, loopback address only."
+        ),
+    )
+    max_upload_mb: float = Field(
+        20.0, gt=0, le=1024, description="Largest document accepted by the upload, in megabytes."
+    )
+    max_upload_files: int = Field(20, ge=1, le=200, description="Most documents accepted in one upload.")
+    retention_days: int | None = Field(
+        None,
+        ge=1,
+        description=(
+            "Saved conversations not updated for this many days are deleted when the app starts and "
+            "whenever the conversation list is refreshed. None keeps them."
+        ),
+    )
+    language: Literal["nb", "en"] = Field(
+        "nb", description="Language of the web app's labels and messages: nb (Bokmål) or en."
+    )
+    concurrency: int = Field(
+        4,
+        ge=1,
+        le=64,
+        description=(
+            "Questions (and API calls) answered at the same time; more wait in the queue. Indexing "
+            "always runs one at a time."
+        ),
+    )
+    temp_file_minutes: int = Field(
+        15,
+        ge=1,
+        le=1440,
+        description=(
+            "Uploads and downloads (exports, drafts) in the app's temporary folder under data_dir are "
+            "deleted after this many minutes."
+        ),
+    )
+
+
 class Settings(BaseSettings):
     """All settings of Salgscoach."""
 
@@ -362,6 +417,7 @@ class Settings(BaseSettings):
     feedback: FeedbackSettings = Field(
         default_factory=FeedbackSettings, description="Feedback lint and drafts."
     )
+    web: WebSettings = Field(default_factory=WebSettings, description="The web app (coach web).")
 
     @model_validator(mode="after")
     def _check_retrieval(self) -> Settings:

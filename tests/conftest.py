@@ -14,7 +14,8 @@ from assistant.config import PROJECT_ROOT, Settings
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
 
 # The `llm_server` fixture: a real llama.cpp server with SmolLM2, started once per session on demand.
-pytest_plugins = ["tests.llm_server"]
+# The `web_server` fixture: a real `coach web` process over a copy of the index (end-to-end tests).
+pytest_plugins = ["tests.llm_server", "tests.web_server"]
 
 
 @pytest.fixture(autouse=True)
