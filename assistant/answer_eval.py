@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import InputError
+from assistant.evaluation import read_jsonl
 from assistant.schemas import Answer
 from assistant.text import normalize
 
@@ -55,24 +56,15 @@ def load_answer_questions(path: Path) -> list[AnswerQuestion]:
     Raises:
         InputError: The file is missing or a line lacks a field.
     """
-    if not path.exists():
-        raise InputError(f"No eval set at {path}")
-    questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            questions.append(
-                AnswerQuestion(
-                    id=row["id"], question=row["question"], kind=row["kind"], gold=tuple(row["gold"]),
-                    key=tuple(row["key"]), split=row["split"], language=row.get("language", "nb"),
-                    style=row.get("style", ""),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{number}: not a valid eval question ({exc})") from exc
-    return questions
+    return read_jsonl(
+        path,
+        lambda row: AnswerQuestion(
+            id=row["id"], question=row["question"], kind=row["kind"], gold=tuple(row["gold"]),
+            key=tuple(row["key"]), split=row["split"], language=row.get("language", "nb"),
+            style=row.get("style", ""),
+        ),
+        "eval question",
+    )
 
 
 def contains_key(text: str, keys: Iterable[str]) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.errors import InputError
+from assistant.evaluation import read_jsonl
 
 KINDS = ("answerable", "near-domain", "off-topic", "injection")
 SPLITS = ("dev", "test", "all")
@@ -42,23 +43,15 @@ def load_coverage_questions(path: Path, split: str = "all") -> list[CoverageQues
     """
     if split not in SPLITS:
         raise InputError(f"Unknown split {split!r} (dev, test or all).")
-    if not path.exists():
-        raise InputError(f"No eval set at {path}")
-    questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            question = CoverageQuestion(
-                id=row["id"], question=row["question"], language=row["language"],
-                kind=row["kind"], split=row["split"], gold=tuple(row["gold"]),
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{number}: not a valid eval question ({exc})") from exc
-        if split in ("all", question.split):
-            questions.append(question)
-    return questions
+    questions = read_jsonl(
+        path,
+        lambda row: CoverageQuestion(
+            id=row["id"], question=row["question"], language=row["language"],
+            kind=row["kind"], split=row["split"], gold=tuple(row["gold"]),
+        ),
+        "eval question",
+    )
+    return [q for q in questions if split in ("all", q.split)]
 
 
 @dataclass

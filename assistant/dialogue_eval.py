@@ -7,14 +7,12 @@ and the chain's coverage decision is compared with the gold (``[]`` means the co
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from assistant.errors import InputError
-from assistant.evaluation import ranked_sections
+from assistant.evaluation import ranked_sections, read_jsonl
 from assistant.memory import Message, parse_history
 
 if TYPE_CHECKING:
@@ -39,21 +37,13 @@ def load_dialogues(path: Path) -> list[Dialogue]:
     Raises:
         InputError: The file is missing or a line is malformed.
     """
-    if not path.exists():
-        raise InputError(f"No dialogue set at {path}")
-    dialogues = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            dialogues.append(
-                Dialogue(row["id"], row.get("type", "follow-up"), parse_history(row["history"]),
-                         row["question"], tuple(row["gold"]), row.get("split", "dev"))
-            )
-        except (json.JSONDecodeError, KeyError, TypeError, InputError) as exc:
-            raise InputError(f"{path}:{number}: not a valid dialogue ({exc})") from exc
-    return dialogues
+    return read_jsonl(
+        path,
+        lambda row: Dialogue(row["id"], row.get("type", "follow-up"), parse_history(row["history"]),
+                             row["question"], tuple(row["gold"]), row.get("split", "dev")),
+        "dialogue",
+        set_name="dialogue",
+    )
 
 
 @dataclass

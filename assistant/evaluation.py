@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from assistant.errors import InputError
 from assistant.schemas import Retrieval
@@ -41,32 +42,50 @@ class EvalQuestion:
     gold: tuple[str, ...]
 
 
+T = TypeVar("T")
+
+
+def read_jsonl(
+    path: Path, parse: Callable[[dict[str, Any]], T], what: str, set_name: str = "eval"
+) -> list[T]:
+    """Read a JSON Lines file of eval rows, one parsed row per non-empty line.
+
+    Args:
+        path: The file.
+        parse: Turns one row into its typed form; KeyError, TypeError and ValueError mean "malformed".
+        what: What a row is, for the error message ("eval question", "dialogue", ...).
+        set_name: What the file is, for the message when it is missing ("No <set_name> set at ...").
+
+    Raises:
+        InputError: The file is missing, or a line is not JSON or not a valid row (names the line).
+    """
+    if not path.exists():
+        raise InputError(f"No {set_name} set at {path}")
+    rows = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(parse(json.loads(line)))
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError, InputError) as exc:
+            raise InputError(f"{path}:{number}: not a valid {what} ({exc})") from exc
+    return rows
+
+
 def load_questions(path: Path) -> list[EvalQuestion]:
     """Read the eval set (JSON Lines).
 
     Raises:
         InputError: The file is missing or a line is malformed.
     """
-    if not path.exists():
-        raise InputError(f"No eval set at {path}")
-    questions = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            questions.append(
-                EvalQuestion(
-                    id=row["id"],
-                    question=row["question"],
-                    language=row["language"],
-                    style=row["style"],
-                    gold=tuple(row["gold"]),
-                )
-            )
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{path}:{number}: not a valid eval question ({exc})") from exc
-    return questions
+    return read_jsonl(
+        path,
+        lambda row: EvalQuestion(
+            id=row["id"], question=row["question"], language=row["language"], style=row["style"],
+            gold=tuple(row["gold"]),
+        ),
+        "eval question",
+    )
 
 
 def ranked_sections(retrieval: Retrieval) -> list[str]:

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
-from assistant.errors import InputError
+from assistant.evaluation import read_jsonl
 from assistant.feedback.models import PARTS, STYLE_RULES, LintResult
 
 SPLITS = ("dev", "test", "all")
@@ -50,23 +50,15 @@ def load_feedback_set(path: Path) -> list[LabelledText]:
     Raises:
         InputError: The file is missing or a line is malformed.
     """
-    if not path.exists():
-        raise InputError(f"No feedback eval set at {path}")
-    items = []
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            parts = {part: bool(row["parts"][part]) for part in PARTS}
-            rules = frozenset(row["rules"])
-            if not rules <= set(STYLE_RULES) or row["split"] not in ("dev", "test"):
-                raise ValueError("unknown rule or split")
-            items.append(LabelledText(row["id"], row["text"], row["language"], row["style"],
-                                      row["split"], parts, rules))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise InputError(f"{path}:{number}: not a valid labelled feedback text ({exc})") from exc
-    return items
+    return read_jsonl(path, _labelled_text, "labelled feedback text", set_name="feedback eval")
+
+
+def _labelled_text(row: dict[str, Any]) -> LabelledText:
+    parts = {part: bool(row["parts"][part]) for part in PARTS}
+    rules = frozenset(row["rules"])
+    if not rules <= set(STYLE_RULES) or row["split"] not in ("dev", "test"):
+        raise ValueError("unknown rule or split")
+    return LabelledText(row["id"], row["text"], row["language"], row["style"], row["split"], parts, rules)
 
 
 class Linter(Protocol):
