@@ -20,21 +20,23 @@ from assistant.feedback.lint import FeedbackLinter
 
 FEEDBACK_SET = PROJECT_ROOT / "eval" / "feedback.jsonl"
 
-# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev was used to build the
-# lexicons; test was looked at only to report it, so its floors are the honest ones.
+# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 144 rows, the
+# widening rows f145-f216 included) was used to build the lexicons and mechanisms, so its floors sit a
+# few rows under 1.0; test was run once, after tuning, only to report it, so its floors are the honest
+# ones and must never be raised by tuning on test.
 PART_ACCURACY = {
-    "dev": {"problem": 0.98, "consequence": 0.98, "improvement": 0.98, "positive": 0.98},
-    "test": {"problem": 0.86, "consequence": 0.86, "improvement": 0.96, "positive": 0.89},
+    "dev": {"problem": 0.97, "consequence": 0.97, "improvement": 0.97, "positive": 0.97},
+    "test": {"problem": 0.88, "consequence": 0.86, "improvement": 0.95, "positive": 0.93},
 }
 RULE_FLOORS = {  # (precision, recall)
     "dev": {
-        "absolute-language": (0.98, 0.98),
-        "personal-label": (0.98, 0.98),
-        "vague-improvement": (0.98, 0.98),
+        "absolute-language": (0.94, 0.94),
+        "personal-label": (0.94, 0.94),
+        "vague-improvement": (0.94, 0.94),
     },
     "test": {
-        "absolute-language": (0.72, 0.98),
-        "personal-label": (0.98, 0.86),
+        "absolute-language": (0.78, 0.98),
+        "personal-label": (0.98, 0.98),
         "vague-improvement": (0.98, 0.98),
     },
 }

@@ -365,3 +365,139 @@ def test_malformed_lexicon_is_a_config_error(tmp_path: Path) -> None:
 def test_lexicons_are_data_files_the_index_never_reads() -> None:
     folder = PROJECT_ROOT / "knowledge" / "feedback"
     assert {p.suffix for p in folder.iterdir()} <= {".tsv", ".json"}
+
+
+# --- generalisation: mechanisms rather than words (fresh examples, none from the eval set) ---------
+
+
+def test_inflections_keep_derivations_apart_and_know_english_forms() -> None:
+    def matches(pattern: str, text: str, language: str = "*") -> bool:
+        tokens = tokenize(text)
+        p = Pattern.compile("x", pattern, language)
+        return any(p.match_at(tokens, i) for i in range(len(tokens)))
+
+    assert matches("ryddig~", "en ryddige rapport") and not matches("ryddig~", "du ryddet kontoret")
+    assert matches("miserabel~", "miserable tall") and matches("umoden~", "umodne svar")
+    assert matches("skip~", "you skipped it", "en") and matches("reply~", "she replied", "en")
+    assert not matches("skip~", "skippere", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged_words"),
+    [
+        ("Kunden kalte deg «arrogant» i telefonen i går.", ["arrogant"]),  # a quoted label still judges
+        ("Du er heilt uhjelpeleg med rapportane.", ["uhjelpeleg"]),  # u- + a quality: a label no list has
+        ("Du er en skikkelig latmark, Jens.", ["latmark"]),  # a compound on a label word
+        ("Du er så lite pålitelig, Morten.", ["lite pålitelig"]),  # praise denied of the person
+        ("You're so unhelpful with handovers.", ["unhelpful"]),
+    ],
+)
+def test_labels_found_by_how_they_are_built_and_said(
+    linter: FeedbackLinter, text: str, flagged_words: list[str]
+) -> None:
+    assert flagged(linter.lint(text), text, "personal-label") == flagged_words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg mener slett ikke at du er doven – du har flest samtaler i teamet.",  # a rejected label
+        "Nobody here thinks you're careless, and your files prove it.",
+        "Det var en lat fredag på kontoret, så takk for at du tok telefonen.",  # about a day
+        "Det nye lagersystemet er helt håpløst, så takk for at du holder ut.",  # about a system
+        "Du er utrolig flink med kundene.",  # an intensifier built with u-, not a label
+        "Du er uvurderlig for teamet.",  # praise built with u-
+        "Skrivebordet ditt er fullt av usignerte kontrakter.",  # a participle describes a thing
+        "Du var uhøflig mot resepsjonisten i går.",  # a behaviour word at an event: the problem
+    ],
+)
+def test_no_label_when_rejected_about_something_else_or_not_a_label(
+    linter: FeedbackLinter, text: str
+) -> None:
+    assert "personal-label" not in style(linter.lint(text))
+
+
+def test_a_rejected_label_counts_as_positive(linter: FeedbackLinter) -> None:
+    result = linter.lint("Jeg tror ikke et sekund at du er uinteressert. Men referatet kom en uke for sent.")
+    assert result.parts["positive"] and "personal-label" not in style(result)
+
+
+@pytest.mark.parametrize(
+    ("text", "parts", "rules"),
+    [
+        # a concrete event told without "du": lying idle, two times, a late arrival, an unlocked room
+        (
+            "Prisforslaget til Elkjøp lå i utboksen din i ti dager. "
+            "De kjøpte fra en konkurrent i mellomtiden.",
+            "PC--",
+            set(),
+        ),
+        ("Forespørselen fra Lyse kom mandag og ble besvart fredag.", "P---", set()),
+        ("The Graham order sat unprocessed over the long weekend.", "P---", set()),
+        ("Demobilen sto ulåst utenfor kontoret hele natta. Nå mangler den ene maskinen.", "PC--", set()),
+        # consequences from how clauses are joined, and "det" pointing back at the problem
+        ("Tre kunder ringte meg i dag fordi du ikke hadde svart på e-post siden fredag.", "PC--", set()),
+        ("Du glemte å sende invitasjonen, så bare fire kunder meldte seg på.", "PC--", set()),
+        ("Du priser tilleggstjenestene for lavt, og det spiser av marginen for regionen.", "PC--", set()),
+        ("You forgot the contract draft. Finance booked the revenue in the wrong quarter.", "PC--", set()),
+        # sarcasm: bare praise before a failure; praise next to a sarcastic label
+        ("Imponerende, Geir. Tre uker uten å åpne CRM.", "P---", set()),
+        (
+            "Brilliant idea, promising free installation to every lead. What a hero. "
+            "Now twelve customers expect it for free.",
+            "PC--",
+            {"personal-label"},
+        ),
+        # praise of someone else is not praise for the recipient
+        (
+            "Petra har levert alle timelistene i tide – sånn vil jeg ha det. Du har ikke levert for februar.",
+            "P---",
+            set(),
+        ),
+        ("You've handled the Norden account brilliantly so far.", "---P", set()),
+        # asks with verbs no list has: by a deadline, before an object pronoun, after "så"
+        ("Last opp de sju kontraktene innen fredag kl. 12.", "--I-", set()),
+        ("Rename them using the client ID this week.", "--I-", set()),
+        ("Kunden betaler alltid sent, så purr allerede dagen etter forfall.", "--I-", set()),
+        ("Kari leverte rapporten innen fredag.", "----", set()),
+        # absolutes: a fronted habit is criticism; a routine and praise are not
+        ("Hver gang vi skal på kundebesøk, kommer du uten brosjyrer.", "P---", {"absolute-language"}),
+        ("Du priser konsekvent for lavt.", "P---", {"absolute-language"}),
+        ("Hver fredag kl. 14 går vi gjennom pipelinen. Ta med de tre største mulighetene.", "--I-", set()),
+        # vague asks built on generic verbs; the same verb with a how is concrete
+        ("Rapporten hadde fire regnefeil. Gjør det skikkelig neste gang.", "P-I-", {"vague-improvement"}),
+        ("Salgstallene dine er de laveste i teamet. Få fart på sakene.", "P-I-", {"vague-improvement"}),
+        ("Du snakket hele møtet. Bli en bedre lytter.", "P-I-", {"vague-improvement"}),
+        (
+            "Salgstallene dine er de laveste i teamet. Få fart på salget ved å ringe ti kunder hver morgen.",
+            "P-I-",
+            set(),
+        ),
+    ],
+)
+def test_generalising_mechanisms(linter: FeedbackLinter, text: str, parts: str, rules: set[str]) -> None:
+    result = linter.lint(text)
+    assert (code(result), style(result)) == (parts, rules)
+
+
+# --- the issue's own examples, and a label as a second predicate of "du er" ------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "rule", "words"),
+    [
+        ("Du er alltid for sen og helt udugelig.", "personal-label", "udugelig"),
+        ("Du er ofte sen med rapportene og rett og slett doven.", "personal-label", "doven"),
+        ("You are late with every report and frankly useless.", "personal-label", "useless"),
+        ("Du har bestandig glemt oppfølgingen.", "absolute-language", "bestandig"),
+        ("Du har ikke én eneste gang levert i tide.", "absolute-language", "ikke én eneste gang"),
+        ("Du må forbedre deg.", "vague-improvement", "forbedre deg"),
+    ],
+)
+def test_the_issue_examples_are_flagged(linter: FeedbackLinter, text: str, rule: str, words: str) -> None:
+    assert any(words in w for w in flagged(linter.lint(text), text, rule)), linter.lint(text).findings
+
+
+def test_a_coordinated_praise_is_no_label(linter: FeedbackLinter) -> None:
+    text = "Du er alltid godt forberedt og veldig grundig."
+    assert "personal-label" not in style(linter.lint(text))

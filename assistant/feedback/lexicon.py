@@ -10,10 +10,12 @@ and an alternative is a phrase of words separated by spaces: ``uten å|uten at|w
 element with three alternatives. Each word is
 
 - ``word``   the token exactly (lower case);
-- ``word~``  an inflected form: a token that starts like the word (all but its last two letters)
-  and whose Snowball stem is the word's stem or a little longer (``udugelig~`` matches
-  ``udugelige``, ``håpløs~`` matches ``håpløst``, ``imponer~`` matches ``imponerte``; ``herlig~``
-  does not match ``her``);
+- ``word~``  an inflected form. Norwegian: a token that starts with the word (less a final ``-e``,
+  or ``-er``/``-el``/``-en`` whose ``e`` drops: ``umoden`` → ``umodne``) and whose Snowball stem is
+  the word's stem or a little longer (``udugelig~`` matches ``udugelige``, ``håpløs~`` matches
+  ``håpløst``, ``imponer~`` matches ``imponerte``; ``ryddig~`` does not match the verb ``ryddet``
+  and ``herlig~`` not ``her``). English (in ``en`` and ``*`` patterns): the regular forms
+  (``skip~`` matches ``skips``, ``skipped``, ``skipping``; ``reply~`` matches ``replied``);
 - ``word*``  any token starting with ``word`` (``idiot*`` matches ``idiotisk``);
 - ``*word``  any token ending with ``word`` (``*idiot`` matches ``drittidiot``), for compounds;
 - ``#``      any token with a digit in it (``25``, ``10%``);
@@ -27,7 +29,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import ConfigError
@@ -78,6 +80,51 @@ def tokenize(text: str, offset: int = 0) -> list[Token]:
     return tokens
 
 
+def _guard(written: str) -> str:
+    """The prefix every Norwegian form of a word starts with.
+
+    Only inflectional letters may go: a final ``-e`` (``purre`` → ``purring``) or an ``-er``/``-el``/
+    ``-en`` whose ``e`` drops (``miserabel`` → ``miserable``). Derivational endings stay, because the
+    Snowball stem often cuts them (``ryddig`` and ``ryddet`` share the stem ``rydd``).
+    """
+    keep = len(written)
+    if written.endswith(("er", "el", "en")) and len(written) > 4:
+        keep -= 2
+    elif written.endswith("e") and len(written) > 3:
+        keep -= 1
+    return written[:keep]
+
+
+def _contracted(written: str) -> str:
+    """The stem of a Norwegian word whose final -el/-en/-er loses its ``e`` when inflected.
+
+    "miserabel" → "miserabl" (miserable), "umoden" → "umodn" (umodne), "usikker" → "usikr" (usikre:
+    the double consonant is simplified too). Empty for other words.
+    """
+    if not written.endswith(("er", "el", "en")) or len(written) <= 4:
+        return ""
+    body = written[:-2]
+    if len(body) > 2 and body[-1] == body[-2]:
+        body = body[:-1]
+    return body + written[-1]
+
+
+def english_forms(word: str) -> set[str]:
+    """The regular English inflections of a word.
+
+    -s, -ed, -ing, -er, -est and -ly, with the usual spelling changes (``skip`` → ``skipped``,
+    ``reply`` → ``replies``, ``ignore`` → ``ignoring``).
+    """
+    forms = {word} | {word + suffix for suffix in ("s", "es", "ed", "ing", "er", "est", "ly")}
+    if word.endswith("e"):
+        forms |= {word + "d", word + "r", word + "st", word[:-1] + "ing"}
+    if word.endswith("y") and len(word) > 2 and word[-2] not in "aeiou":
+        forms |= {word[:-1] + suffix for suffix in ("ies", "ied", "ier", "iest", "ily")}
+    if len(word) > 2 and word[-1] not in "aeiouwxy" and word[-2] in "aeiou" and word[-3] not in "aeiou":
+        forms |= {word + word[-1] + suffix for suffix in ("ed", "ing", "er", "est")}
+    return forms
+
+
 @dataclass(frozen=True)
 class _Word:
     """One word of a pattern alternative."""
@@ -85,10 +132,13 @@ class _Word:
     kind: str  # exact | stem | prefix | suffix | number | any
     value: str
     word: str = ""  # stem: the word as written
-    guard: str = ""  # stem: the prefix every form must start with
+    guard: str = ""  # stem: the prefix every Norwegian form must start with
+    norwegian: bool = True  # stem: match Norwegian inflections
+    english: frozenset[str] = frozenset()  # stem: the regular English forms
+    contracted: str = ""  # stem: the Norwegian form whose -el/-en/-er lost its e ("miserabl", "umodn")
 
     @classmethod
-    def compile(cls, word: str) -> _Word:
+    def compile(cls, word: str, language: str = "*") -> _Word:
         if word == "_":
             return cls("any", "")
         if word == "#":
@@ -96,7 +146,9 @@ class _Word:
         if word.endswith("~") and len(word) > 1:
             written = word[:-1]
             root = stem(written)
-            return cls("stem", root, written, written[: max(len(root), len(written) - 2)])
+            english = frozenset(english_forms(written)) if language in ("en", "*") else frozenset()
+            norwegian = language != "en"
+            return cls("stem", root, written, _guard(written), norwegian, english, _contracted(written))
         if word.endswith("*") and len(word) > 1:
             return cls("prefix", word[:-1])
         if word.startswith("*") and len(word) > 1:
@@ -107,11 +159,14 @@ class _Word:
         if self.kind == "exact":
             return token.text == self.value
         if self.kind == "stem":
-            if not token.text.startswith(self.guard):
+            if token.text in self.english:
+                return True
+            if not self.norwegian or not token.text.startswith(self.guard):
                 return False
             own = token.stem
             return (
                 own in (self.value, self.word)
+                or (bool(self.contracted) and own.startswith(self.contracted))
                 or (own.startswith(self.value) and len(own) - len(self.value) <= _STEM_SLACK)
                 or (token.text.endswith("t") and stem(token.text[:-1]) in (self.value, self.word))
             )
@@ -122,6 +177,18 @@ class _Word:
         if self.kind == "number":
             return any(ch.isdigit() for ch in token.text)
         return True
+
+
+_Phrase = tuple[_Word, ...]
+
+
+def _phrase_matches(phrase: _Phrase, tokens: Sequence[Token], i: int) -> bool:
+    """Whether every word of a phrase matches the tokens from ``i`` on (the caller checks length)."""
+    # A plain loop: this runs for every candidate alternative and is the lint's hot path.
+    for k, word in enumerate(phrase):  # noqa: SIM110
+        if not word.matches(tokens[i + k]):
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -141,6 +208,24 @@ class Pattern:
     elements: tuple[tuple[tuple[_Word, ...], ...], ...]
     gaps: tuple[int, ...]
     language: str = "*"
+    # Per element: its alternatives by exact first word, and those whose first word is not exact.
+    # Rows list dozens of alternatives; only the few that can start at a token are tried.
+    _by_first: tuple[tuple[dict[str, tuple[_Phrase, ...]], tuple[_Phrase, ...]], ...] = field(
+        default=(), compare=False, repr=False
+    )
+
+    def __post_init__(self) -> None:
+        index = []
+        for alternatives in self.elements:
+            exact: dict[str, list[_Phrase]] = defaultdict(list)
+            other = []
+            for phrase in alternatives:
+                if phrase[0].kind == "exact":
+                    exact[phrase[0].value].append(phrase)
+                else:
+                    other.append(phrase)
+            index.append(({k: tuple(v) for k, v in exact.items()}, tuple(other)))
+        object.__setattr__(self, "_by_first", tuple(index))
 
     @classmethod
     def compile(cls, cue: str, source: str, language: str = "*") -> Pattern:
@@ -170,7 +255,7 @@ class Pattern:
         for words in texts:
             alternatives = []
             for alternative in " ".join(words).split("|"):
-                phrase = tuple(_Word.compile(w) for w in alternative.split())
+                phrase = tuple(_Word.compile(w, language) for w in alternative.split())
                 if not phrase:
                     raise ConfigError(f"lexicon pattern {source!r} has an empty alternative")
                 alternatives.append(phrase)
@@ -182,10 +267,13 @@ class Pattern:
         return self._match(tokens, i, 0)
 
     def _match(self, tokens: Sequence[Token], i: int, e: int) -> int | None:
+        if i >= len(tokens):
+            return None
         best: int | None = None
-        for phrase in self.elements[e]:
+        exact, other = self._by_first[e]
+        for phrase in exact.get(tokens[i].text, ()) + other:
             end = i + len(phrase)
-            if end > len(tokens) or not all(w.matches(tokens[i + k]) for k, w in enumerate(phrase)):
+            if end > len(tokens) or not _phrase_matches(phrase, tokens, i):
                 continue
             if e + 1 == len(self.elements):
                 found: int | None = end

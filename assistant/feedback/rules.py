@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from assistant.feedback.analysis import Analysis, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
+from assistant.feedback.signals import person_labels
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,6 @@ class RuleHit:
     end: int
 
 
-#: Most filler words allowed between "du er" and a label ("du er rett og slett ikke skikket").
-_MAX_FILLERS = 4
-
-
 class StyleRules:
     """Finds ``absolute-language``, ``personal-label`` and ``vague-improvement`` in an analysed text.
 
@@ -35,10 +32,11 @@ class StyleRules:
     - absolute words count only in criticism of the person: not in praise, not in an instruction
       ("never forward an internal thread"), not about someone else ("kunden ringer bestandig").
       Sarcastic praise is criticism. Counted facts ("tre ganger", "igjen") are not absolute.
-    - a label counts when it is said of a person ("du er (rett og slett) lat", "you're a joke") or is a
-      noun that only labels people ("latsabb"). A negated label ("du er ikke lat") is *not* flagged:
-      it separates the person from the behaviour; labels that are negative phrases themselves ("ikke
-      skikket for jobben") are in the lexicon as such.
+    - a label counts when it is said of a person ("du er (rett og slett) lat", "you're a joke", "kunden
+      kalte deg «arrogant»") or is a noun that only labels people ("latsabb"). A negated or rejected
+      label ("du er ikke lat", "jeg mener ikke at du er lat", "nobody thinks you're lazy") is *not*
+      flagged: it separates the person from the behaviour; labels that are negative phrases
+      themselves ("ikke skikket for jobben") are in the lexicon as such.
     - a vague phrase counts when it is an ask ("skjerp deg", "du må bli bedre") and its sentence has
       no concrete anchor (a number, a day, a deadline, "ved å …").
 
@@ -91,19 +89,9 @@ class StyleRules:
             return not following.ask and any(sentence.in_clause(cue, following) for cue in people)
         return False
 
-    def _labels(self, sentence: Sentence) -> list[Hit]:
-        hits = sentence.hits
-        flagged = list(hits["label_noun"])
-        fillers = {i for h in hits["filler"] for i in range(h.first, h.last + 1)}
-        for label in hits["label"]:
-            if any(n.first <= label.first <= n.last for n in hits["label_noun"]):
-                continue
-            for copula in hits["person_copula"]:
-                between = range(copula.last + 1, label.first)
-                if copula.last < label.first and len(between) <= _MAX_FILLERS and set(between) <= fillers:
-                    flagged.append(label)
-                    break
-        return sorted(flagged, key=lambda h: h.first)
+    @staticmethod
+    def _labels(sentence: Sentence) -> list[Hit]:
+        return person_labels(sentence).said
 
     def _vague(self, text: str, sentence: Sentence) -> list[Hit]:
         flagged = []

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from assistant.feedback.lexicon import Hit, Lexicon, Token, tokenize
+from assistant.feedback.morphology import antonym_labels, praise_adverbs
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+|\s*\n\s*")
 # Anything between two words that is not space or a word-internal mark ends a clause (, ; : – emoji).
@@ -55,6 +56,8 @@ class Clause:
         ask: Whether it asks for something (an improvement).
         neutral: Whether it counts as a problem only because it says what the person did, with no
             word of criticism (such a clause next to praise, in a text with no ask, is the praise).
+        derived: Whether it counts as a consequence only because it follows such a problem (a
+            negated or "now" clause about someone else); it falls with a neutral problem.
     """
 
     first: int
@@ -65,6 +68,7 @@ class Clause:
     parts: set[str] = field(default_factory=set)
     ask: bool = False
     neutral: bool = False
+    derived: bool = False
 
 
 @dataclass
@@ -81,6 +85,7 @@ class Sentence:
         sarcastic: Whether its praise reads as sarcasm.
         positive_segments: Segments with genuine praise.
         colons: Offsets of colons in the sentence (a colon ends a heading such as "Dette er bra:").
+        language: The half of the lexicon it was read with: ``no``, ``en`` or ``*``.
     """
 
     start: int
@@ -92,6 +97,7 @@ class Sentence:
     sarcastic: bool = False
     positive_segments: set[int] = field(default_factory=set)
     colons: tuple[int, ...] = ()
+    language: str = "*"
 
     def clause_of(self, token_index: int) -> Clause:
         """The clause holding a token."""
@@ -149,10 +155,12 @@ class Segmenter:
         "second", "second_object", "second_possessive", "negator", "contrast", "clause_break",
         "positive", "keep_going", "courtesy", "sarcasm", "problem", "cons_marker", "effect",
         "self_obligation", "improve_marker",
-        "imperative", "lead_in", "subordinate", "ability", "vague", "label", "label_noun",
+        "imperative", "lead_in", "subordinate", "ability", "vague", "label", "label_noun", "sarcastic_label",
         "person_copula", "filler", "absolute", "concrete", "own_feeling", "judgement", "third_person",
         "not_third_person", "characterisation", "report_verb", "result_link", "statement_frame",
-        "now_marker", "imperative_lead", "not_verb",
+        "now_marker", "imperative_lead", "not_verb", "time_point", "time_frame", "deadline", "finite",
+        "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
+        "request", "became",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
@@ -177,6 +185,11 @@ class Segmenter:
         """Tokenise one sentence of text, find every cue in it and cut it into clauses."""
         tokens = tokenize(text[start:end], start)
         hits = {cue: self.lexicon.find(cue, tokens, language) for cue in self.CUES}
+        hits["antonym"] = antonym_labels(self.lexicon, tokens, hits, language)
+        if language != "no":
+            hits["positive"] = sorted(
+                hits["positive"] + praise_adverbs(self.lexicon, tokens, hits), key=lambda h: h.first
+            )
         # A conjunction inside a longer cue ("rett og slett", "each and every") opens no clause.
         inside = {
             i for cue, found in hits.items() if cue not in self._SPLITTERS
@@ -195,7 +208,9 @@ class Segmenter:
             clauses[-1].last, clauses[-1].end = i, token.end
         question = text[start:end].rstrip().endswith("?")
         colons = tuple(start + i for i, ch in enumerate(text[start:end]) if ch == ":")
-        return Sentence(start, end, tokens, clauses, hits, question=question, colons=colons)
+        return Sentence(
+            start, end, tokens, clauses, hits, question=question, colons=colons, language=language
+        )
 
     def content_start(self, sentence: Sentence, clause: Clause) -> int:
         """Index of the clause's first token after conjunctions and lead-in words."""

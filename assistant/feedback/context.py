@@ -1,0 +1,66 @@
+"""Passes over the whole text: what one sentence says about how to read its neighbours.
+
+- A sarcastic label ("What a hero.") makes the praise next to it sarcastic too.
+- A bare word of praise right before a failure, in a text that asks for nothing, is sarcasm
+  ("Imponerende, Geir. Tre uker uten å åpne CRM …").
+- In a text with praise that asks for nothing and names no harm, what the person did is what is
+  being praised ("Gratulerer med rekordmåned! Du solgte for 1,2 millioner.").
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from assistant.feedback.segment import Sentence
+
+#: Most words (names not counted) a sentence of bare praise has ("Imponerende, Geir.").
+_BARE_PRAISE_WORDS = 2
+
+
+def mark_mocking(sentences: list[Sentence]) -> None:
+    """Make a sentence sarcastic when it or a neighbour holds a sarcastic label (before parts are marked).
+
+    "Brilliant idea, promising free installation to every lead. What a hero.": the praise in the
+    first sentence is mockery; a contrast word ("men", "but") keeps a sentence apart.
+    """
+    mocking = [bool(s.hits["sarcastic_label"]) for s in sentences]
+    for i, sentence in enumerate(sentences):
+        if any(mocking[max(i - 1, 0) : i + 2]) and not sentence.hits["contrast"]:
+            sentence.sarcastic = True
+
+
+def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
+    """Drop the praise of a bare praise sentence followed by a failure in a text that asks for nothing."""
+    if any(c.ask for s in sentences for c in s.clauses):
+        return
+    for sentence, following in pairwise(sentences):
+        # Names ("Geir") do not count: capitalised words inside the sentence.
+        words = [t for i, t in enumerate(sentence.tokens) if i == 0 or not text[t.start].isupper()]
+        if (not sentence.positive_segments or len(words) > _BARE_PRAISE_WORDS or following.positive_segments
+                or following.hits["contrast"] or not following.hits["problem"]):
+            continue
+        sentence.sarcastic, sentence.positive_segments = True, set()
+        for clause in sentence.clauses:
+            clause.parts.discard("positive")
+
+
+def praise_context(sentences: list[Sentence]) -> None:
+    """Turn neutral problems (and what they led to) into praise in a text that is only praise.
+
+    A clause counts as a problem only because it says what the person did ("Du solgte for 1,2
+    millioner"); with praise in the text, no ask, no explicit failure and no harm, it is what is
+    being praised.
+    """
+    clauses = [c for s in sentences for c in s.clauses]
+    if any(c.ask or ("consequence" in c.parts and not c.derived)
+           or ("problem" in c.parts and not c.neutral) for c in clauses):
+        return
+    if not any(s.positive_segments for s in sentences):
+        return
+    for sentence in sentences:
+        if sentence.hits["contrast"]:
+            continue
+        for clause in sentence.clauses:
+            if clause.neutral or clause.derived:
+                clause.parts, clause.neutral, clause.derived = {"positive"}, False, False
+                sentence.positive_segments.add(clause.segment)

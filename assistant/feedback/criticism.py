@@ -1,0 +1,210 @@
+"""Problem and consequence in the clauses of a sentence that are neither praise nor an ask.
+
+A clause names the **problem** when it has an explicit failure cue ("glemte", "for sent", "uten å"),
+says what the person did ("du"/"you"/"din"), or tells a concrete event without "du": two times in
+one sentence ("kom tysdag og vart svart på fredag"), a deliverable that arrived at a stated time
+("budsjettet kom fredag kveld"), an action in a sarcastic sentence ("…, emailing the client our margin
+sheet"). It names the **consequence** when it has a causal marker or a harm, when "det"/"that"
+points back at the problem and names what it hits ("det spiser av marginen"), or, after the problem,
+when someone else refuses, asks for something, or is now in a new state ("They now want 15 % off").
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from assistant.feedback.lexicon import Hit
+from assistant.feedback.segment import Clause, Segmenter, Sentence, any_overlap
+from assistant.feedback.signals import event_times, opens_with_action
+
+
+class CriticismMarker:
+    """Marks problem and consequence in one clause at a time.
+
+    Args:
+        segmenter: The segmenter (for where a clause's content starts).
+    """
+
+    def __init__(self, segmenter: Segmenter) -> None:
+        self.segmenter = segmenter
+
+    def mark(self, sentence: Sentence, clause: Clause, problem_seen: bool, dated: bool) -> bool:
+        """Add ``problem`` and ``consequence`` to a clause where they apply.
+
+        Args:
+            sentence: The sentence.
+            clause: One of its clauses that is neither praise nor an ask.
+            problem_seen: Whether an earlier clause of the text named the problem.
+            dated: Whether the clause holds the first of two event times of its sentence.
+
+        Returns:
+            Whether the text has named the problem by the end of this clause.
+        """
+
+        def cue(name: str) -> list[Hit]:
+            return sentence.in_clause(name, clause)
+
+        start = self.segmenter.content_start(sentence, clause)
+        verdicts = cue("own_feeling") + cue("judgement")
+        markers = cue("cons_marker")
+        subject = cue("second")  # du / you
+        negated = [] if verdicts else cue("negator")
+        someone_else = not (subject or cue("second_object")) and self.third_party_subject(sentence, clause)
+        if someone_else and cue("absolute") and not problem_seen:
+            return problem_seen  # "Kunden ringer bestandig på fredag": someone else's habit, context
+        harms = self._harms(sentence, clause, verdicts)
+        explicit = [
+            h for h in cue("problem")
+            # The harm after a causal marker is the consequence, not the problem; a verdict
+            # ("dette er dårlig") names no behaviour.
+            if not any(m.first <= h.first for m in markers)
+            and not any_overlap(h, verdicts + cue("label") + cue("label_noun") + cue("sarcastic_label"))
+        ]
+        if someone_else:
+            # What a customer does is not the person's doing; after the problem it is what the
+            # problem led to ("Kunden fikk feil faktura").
+            harms, explicit = harms + (explicit if problem_seen else []), []
+        after = problem_seen and not subject and (someone_else or not cue("second_possessive"))
+        # "It's now Thursday" tells the time, not a state the problem led to.
+        now_state = [h for h in cue("now_marker") if not any_overlap(h, cue("not_outcome"))]
+        # "…, og det spiser av marginen": "det" points back at the problem and names what it hits.
+        pointed = (problem_seen and any(h.first == start for h in cue("anaphor")) and bool(cue("stake"))
+                   and not (verdicts or cue("not_outcome")))
+        # "… og de tar ikke imot flere besøk": a customer refusing is a harm, not the person's doing.
+        refused = someone_else and bool(negated) and not sentence.question
+        # Negation after the subject ("Kunden betalte ikkje"), not a clause that is only a negated
+        # predicate continuing the one before ("du virket uforberedt og lite interessert").
+        negated = [n for n in negated if n.first > start]
+        if any(h.first == start for h in cue("anaphor")):
+            negated = []  # "men det skjedde ikke" restates the problem, it is not what it led to
+        # "…, og prognosen til ledelsen ble feil": after the problem, what became wrong is its result.
+        turned = problem_seen and not subject and bool(cue("became")) and bool(explicit)
+        if markers or harms or pointed or turned:
+            clause.parts.add("consequence")
+        elif refused or (after and (negated or now_state or (someone_else and cue("request")))):
+            # "Kunden betalte ikkje i tide", "They now know our floor price", "to kunder har bedt om
+            # de prisene": after the problem, a negated or now-state clause about someone else, or
+            # what someone else now asks for, is what it led to; so is a customer's refusal. These
+            # fall if the problem turns out to be praise.
+            clause.parts.add("consequence")
+            clause.derived = True
+        self._mark_problem(sentence, clause, explicit, someone_else, dated, harms, problem_seen)
+        return problem_seen or "problem" in clause.parts
+
+    @staticmethod
+    def _harms(sentence: Sentence, clause: Clause, verdicts: list[Hit]) -> list[Hit]:
+        if sentence.in_clause("own_feeling", clause):
+            return []  # The manager's own feelings ("jeg er lei av å mase") are no consequence.
+        # "du virket stresset": a word of harm said of the person describes them; it is no harm.
+        described = {
+            i for c in sentence.in_clause("person_copula", clause)
+            if any(s.first == c.first for s in sentence.in_clause("second", clause))
+            for i in range(c.last + 1, c.last + 4)
+        }
+        return [
+            h for h in sentence.in_clause("effect", clause) + sentence.in_clause("self_obligation", clause)
+            if not any_overlap(h, verdicts) and h.first not in described
+        ]
+
+    def _mark_problem(
+        self, sentence: Sentence, clause: Clause, explicit: list[Hit], someone_else: bool, dated: bool,
+        harms: list[Hit], problem_seen: bool,
+    ) -> None:
+        def cue(name: str) -> list[Hit]:
+            return sentence.in_clause(name, clause)
+
+        start = self.segmenter.content_start(sentence, clause)
+        times = [t for t in event_times(sentence) if clause.first <= t.first <= clause.last]
+        event = not someone_else and (
+            dated  # "Førespurnaden kom tysdag og vart svart på fredag"
+            or (bool(cue("dispatch")) and bool(times))  # "Budsjettet kom fredag kveld"
+            # "…, emailing the client our margin sheet"
+            or (sentence.sarcastic and opens_with_action(sentence, clause, start))
+        )
+        verdicts = cue("own_feeling") + cue("judgement")
+        negated = [] if verdicts else cue("negator")
+        person = cue("second") + cue("second_possessive")  # du / you, or din / your
+        labelled = any(sentence.in_clause(c, clause) for c in ("label", "label_noun", "antonym"))
+        if explicit or event:
+            clause.parts.add("problem")
+            clause.neutral = not explicit and not sentence.sarcastic
+        elif (
+            self._about_what_they_did(sentence, clause) and not (cue("cons_marker") or verdicts)
+            # "du lot meg vente": the person causes the harm in the same clause
+            and (not harms or person[0].first < harms[0].first)
+        ):
+            clause.parts.add("problem")
+            # a label on the behaviour ("ubrukeleg på oppfølging") is criticism, never praise
+            clause.neutral = not (negated or sentence.sarcastic or labelled)
+        elif (
+            negated and not cue("second") and not cue("cons_marker") and not someone_else
+            and not problem_seen
+            # a counted fact, or criticism after "men" ("Derimot var kalkylen ikke kontrollert")
+            and (cue("concrete") or clause.segment > 0)
+        ):
+            clause.parts.add("problem")
+
+    def third_party_subject(self, sentence: Sentence, clause: Clause) -> bool:
+        """Whether the clause is about what someone else (a customer, a team, the manager) did."""
+        start = self.segmenter.content_start(sentence, clause)
+        if sentence.in_clause("report_verb", clause):
+            return False  # "kunden oppdaget at kontrakten manglet side 3" reports the person's doing
+        return any(
+            h.first == start and not any_overlap(h, sentence.hits["not_third_person"])
+            for h in sentence.hits["third_person"]
+        )
+
+    def _about_what_they_did(self, sentence: Sentence, clause: Clause) -> bool:
+        if sentence.question:
+            return False
+        if not (sentence.in_clause("second", clause) or sentence.in_clause("second_possessive", clause)):
+            return False
+        start = self.segmenter.content_start(sentence, clause)
+        subordinate = any(h.first in (clause.first, start) for h in sentence.hits["subordinate"])
+        if subordinate and not sentence.sarcastic:
+            return False
+        labels = [
+            h for cue in ("label", "label_noun", "sarcastic_label", "antonym")
+            for h in sentence.in_clause(cue, clause)
+        ]
+        if any(d.first == h.last + 1 for h in labels for d in sentence.hits["label_domain"]):
+            return True  # "Du er heilt ubrukeleg på oppfølging" names the behaviour it judges
+        if sentence.in_clause("ability", clause) or sentence.in_clause("characterisation", clause):
+            return False
+        # "Du er lat" judges the person but names no behaviour.
+        return not labels
+
+
+def effect_before_cause(sentence: Sentence) -> None:
+    """Mark what a problem clause led to, by how the clauses of a sentence are joined.
+
+    "Tre kunder ringte meg i dag fordi du ikke hadde svart": the effect comes first, then the cause.
+    "Du glemte å sende invitasjonen, så bare fire kunder meldte seg på": a result follows "så"/"so".
+    """
+    for first, second in pairwise(sentence.clauses):
+        if (
+            "problem" in second.parts and any(h.first == second.first for h in sentence.hits["cause_link"])
+            and not (first.parts or first.ask or first.segment in sentence.positive_segments)
+        ):
+            first.parts.add("consequence")
+        if (
+            "problem" in first.parts and not first.neutral
+            and any(h.first == second.first for h in sentence.hits["result_link"])
+            and not (second.ask or second.segment in sentence.positive_segments)
+        ):
+            second.parts.add("consequence")
+
+
+def dated_clause(sentence: Sentence, asks: set[int]) -> Clause | None:
+    """The clause holding the first of two different event times in a sentence, if any.
+
+    Two times of an event in one sentence tell a delay ("kom tysdag og vart svart på fredag", "It was
+    due Monday; it's now Thursday"); times in asks and praise do not count.
+    """
+    times = [
+        t for t in event_times(sentence)
+        if id(sentence.clause_of(t.first)) not in asks
+        and sentence.clause_of(t.first).segment not in sentence.positive_segments
+    ]
+    words = {" ".join(tok.text for tok in sentence.tokens[t.first : t.last + 1]) for t in times}
+    return sentence.clause_of(times[0].first) if len(words) >= 2 else None
