@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LLAMA  := llama-cpp-python[server]==0.3.36
 LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
-.PHONY: install browser run test lint pytest eval bench clean
+.PHONY: install browser postgres run test lint pytest eval bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,11 @@ $(STAMP): pyproject.toml
 	CMAKE_ARGS="$(LLAMA_CMAKE)" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) "$(LLAMA)"
 	$(PIP) -e ".[dev]"
 	touch $(STAMP)
+
+# The server-database tests start a throwaway PostgreSQL cluster from Debian's postgresql package
+# (initdb/pg_ctl, never the system's own cluster). As root it is installed with apt when missing.
+postgres:
+	@command -v pg_ctlcluster >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } || echo "note: PostgreSQL is missing and this is not root; PostgreSQL tests will be skipped"
 
 # The browser tests drive Debian's chromium (Playwright's own browser download is never used). As root
 # it is installed with apt when missing; otherwise those tests are skipped with a note.
@@ -37,7 +42,7 @@ lint: install
 	$(BIN)/ruff check assistant tests eval bench
 	$(BIN)/mypy
 
-pytest: install browser
+pytest: install browser postgres
 	$(BIN)/pytest -q
 
 test: lint pytest

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assistant.backends.embeddings import make_embeddings
-from assistant.backends.vectorstore import make_vectorstore
+from assistant.backends.vectorstore import make_generation_store
 from assistant.config import Settings, apply_offline_environment
 from assistant.index import KnowledgeIndex, Progress, SyncReport
 from assistant.schemas import Answer, Retrieval
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from assistant.memory import Message
     from assistant.notebook import Notebook
     from assistant.prompts import PromptLibrary
+    from assistant.redaction import NameRedactor
     from assistant.retrieval import HybridRetriever, Retriever
 
 
@@ -55,8 +56,24 @@ class Coach:
         forget: Sequence[Path] = (),
         progress: Progress | None = None,
     ) -> SyncReport:
-        """Index the knowledge base and the user's documents (see :meth:`KnowledgeIndex.sync`)."""
-        report = self.index.sync(paths, rebuild=rebuild, forget=forget, progress=progress)
+        """Index the knowledge base and the user's documents (see :meth:`KnowledgeIndex.sync`).
+
+        Raises:
+            IndexStateError: Also when writing the new generation failed (a full disk, a Chroma
+                write error); the published generation is unchanged then.
+        """
+        from assistant.disk import describe, is_disk_full, is_storage_failure
+        from assistant.errors import CoachError, IndexStateError
+
+        try:
+            report = self.index.sync(paths, rebuild=rebuild, forget=forget, progress=progress)
+        except CoachError:
+            raise
+        except Exception as exc:
+            if not is_storage_failure(exc):
+                raise
+            reason = "the disk is full" if is_disk_full(exc) else describe(exc)
+            raise IndexStateError(f"indexing failed ({reason}); the published index is unchanged") from exc
         self._retriever = None  # the chunk set changed; BM25 is rebuilt on next use
         return report
 
@@ -67,15 +84,19 @@ class Coach:
         if self._retriever is None or generation != self._retriever_generation:
             from assistant.retrieval import Retriever
             from assistant.thesaurus import Thesaurus
+            from assistant.wordmap import WordMap
 
             view = self.index.view()
+            chunks = view.chunks()
             self._retriever = Retriever(
                 view.store,
                 self.index.embeddings,
-                view.chunks(),
+                chunks,
                 view.vectors,
                 self.settings.retrieval,
                 Thesaurus.load(self.settings.retrieval.thesaurus),
+                bm25=self.index.lexical_index(view, chunks),
+                word_map=WordMap.load(self.settings.retrieval.word_map),
             )
             self._retriever_generation = view.generation.name
         return self._retriever
@@ -165,13 +186,10 @@ def build_coach(settings: Settings) -> Coach:
     embeddings = make_embeddings(settings.embeddings)
     prompts = PromptLibrary(settings.prompts_dir)
 
-    def store_factory(folder: Path, metadata: dict[str, str]):  # type: ignore[no-untyped-def]
-        return make_vectorstore(settings.vectorstore, embeddings, folder, metadata)
-
     index = KnowledgeIndex(
         data_dir=settings.data_dir,
         embeddings=embeddings,
-        store_factory=store_factory,
+        generations=make_generation_store(settings.vectorstore, embeddings, settings.data_dir),
         chunking=settings.chunking,
         base_paths=settings.knowledge_paths,
         batch_size=settings.embeddings.batch_size,
@@ -205,7 +223,29 @@ def build_llm_engine(settings: Settings, prompts: PromptLibrary) -> LLMEngine | 
     model = make_chat_model(settings.llm)
     if model is None:
         return None
-    return LLMEngine(model, prompts, max_sources=settings.retrieval.k, deadline_s=settings.llm.timeout_s)
+    return LLMEngine(
+        model, prompts, max_sources=settings.retrieval.k, deadline_s=settings.llm.timeout_s,
+        redactor=build_redactor(settings),
+    )
+
+
+def build_redactor(settings: Settings) -> NameRedactor | None:
+    """The name redactor when ``llm.redact_names`` is on (names: the notebook's people), else None."""
+    if not settings.llm.redact_names:
+        return None
+    from assistant.redaction import NameRedactor
+
+    opened: list[Notebook] = []  # opened at the first answer that needs it, then reused
+
+    def known_names() -> list[str]:
+        url = settings.database.resolve_url(settings.data_dir)
+        if not opened and url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+            return []  # no notebook yet: do not create a database just to learn it is empty
+        if not opened:
+            opened.append(build_notebook(settings))
+        return [person.name for person in opened[0].list_people()]
+
+    return NameRedactor(known_names, settings.knowledge_paths)
 
 
 def build_extractive(settings: Settings, prompts: PromptLibrary) -> ExtractiveAnswerer:
@@ -270,4 +310,6 @@ def build_feedback(settings: Settings) -> FeedbackDrafter:
         SectionTitles.load(settings.knowledge_paths),
         max_chars=settings.feedback.max_chars,
         llm=llm,
+        llm_deadline_s=settings.llm.timeout_s,
+        redactor=build_redactor(settings) if llm is not None else None,
     )

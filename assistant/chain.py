@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
@@ -25,7 +26,7 @@ from langchain_core.runnables import Runnable, RunnableGenerator, RunnableLambda
 from assistant.backends.llm import classify_llm_error
 from assistant.engines.llm import LLMEngine, Source
 from assistant.errors import InputError
-from assistant.guardrails import check_citations, leaks_system_prompt
+from assistant.guardrails import check_citations, leaks_system_prompt, streamable_text
 from assistant.memory import (
     MAX_HISTORY_MESSAGES,
     Message,
@@ -97,6 +98,8 @@ class Turn:
     covered: bool = False
     coverage_reason: str = ""
     related: list[RelatedSection] = field(default_factory=list)
+    #: Seconds the LLM already took for this answer (condensing): one budget covers the whole answer.
+    llm_spent: float = 0.0
 
 
 @dataclass
@@ -193,11 +196,13 @@ class CoachChain:
         turn.combined = turn.standalone = combined_question(turn.question, turn.history)
         turn.condensed_by = "fusion"
         if self.llm is not None and turn.engine == "llm":
+            started = time.monotonic()
             try:
                 rewritten = self.llm.condense(turn.question, turn.history)
             except Exception as exc:  # any client error: keep the retrieval-side method
                 log.info("condensing failed (%s); fusing retrieval instead", classify_llm_error(exc))
                 rewritten = None
+            turn.llm_spent = time.monotonic() - started
             if rewritten:
                 turn.standalone, turn.condensed_by = rewritten, "llm"
         return turn
@@ -237,8 +242,9 @@ class CoachChain:
         sources = self.llm.sources(turn.retrieval)
         system_prompt = self.llm.system_prompt(turn.language)
         text = ""
+        deadline = self.llm.deadline(spent=turn.llm_spent)
         try:
-            for piece in self.llm.stream(turn.standalone, sources, turn.language):
+            for piece in self.llm.stream(turn.standalone, sources, turn.language, deadline):
                 text += piece
                 yield Draft(turn, text=text, sources=sources, system_prompt=system_prompt)
         except Exception as exc:  # the client's own errors vary by provider; all mean "fall back"
@@ -284,15 +290,24 @@ class CoachChain:
             removed_citations=checked.removed,
         )
 
+    def _streamable(self, draft: Draft) -> Draft | None:
+        # Snapshots streamed before the final check reach the user too: filter them the same way.
+        if draft.final or draft.answer is not None or self.llm is None:
+            return draft
+        shown = streamable_text(draft.text, draft.system_prompt, self.llm.canary, len(draft.sources))
+        return None if shown is None else replace(draft, text=shown)
+
     def check_stream(self, drafts: Iterator[Draft]) -> Iterator[Answer]:
         """The citation check over a stream of drafts."""
         for draft in drafts:
-            yield self.check(draft)
+            if (shown := self._streamable(draft)) is not None:
+                yield self.check(shown)
 
     async def acheck_stream(self, drafts: AsyncIterator[Draft]) -> AsyncIterator[Answer]:
         """The citation check over an async stream of drafts."""
         async for draft in drafts:
-            yield self.check(draft)
+            if (shown := self._streamable(draft)) is not None:
+                yield self.check(shown)
 
     # -- helpers -----------------------------------------------------------------------------
     def _stamp(self, answer: Answer, turn: Turn) -> Answer:

@@ -153,11 +153,14 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     if args.dialogues:
         return _eval_dialogues(coach, args)
     questions = load_questions(Path(args.set))
-    report = evaluate(questions, lambda q, mode: coach.retrieve(q, k=10, mode=mode), args.modes)
-    print(f"{report.questions} questions ({report.answerable} answerable, {report.unanswerable} not covered)")
-    print(format_table(report))
-    md, js = write_report(report, Path(args.out))
-    print(f"Report: {md} and {js}")
+    for split in ("dev", "test") if args.split == "all" else (args.split,):
+        chosen = [q for q in questions if q.split == split]
+        report = evaluate(chosen, lambda q, mode: coach.retrieve(q, k=10, mode=mode), args.modes)
+        print(f"\n{split}: {report.questions} questions ({report.answerable} answerable, "
+              f"{report.unanswerable} not covered; abstention here is the relevance floor alone)")
+        print(format_table(report))
+        md, js = write_report(report, Path(args.out), name=f"eval-{split}")
+        print(f"Report: {md} and {js}")
     return EXIT_OK
 
 
@@ -248,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "{rank, id, score, source, section, section_key, kind, text}.")
     p.set_defaults(func=cmd_retrieve)
 
-    p = sub.add_parser("eval", help="Run the offline retrieval eval (dense, BM25, hybrid side by side).")
+    p = sub.add_parser("eval", help="Run the offline evals: retrieval (dense, BM25, hybrid) on dev and test, "
+                       "or --answers, --coverage, --dialogues, --feedback.")
     p.add_argument("--set", default=str(PROJECT_ROOT / "eval" / "questions.jsonl"), help="Eval set (JSONL).")
     p.add_argument("--out", default=str(PROJECT_ROOT / "eval" / "reports"), help="Report folder.")
     p.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES, help="Modes to compare.")
@@ -275,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
     from assistant.web.commands import add_commands as add_web_commands
 
     add_web_commands(sub)  # web, web-password
+    from assistant.backup_commands import register as register_backup
+
+    register_backup(sub)  # backup, restore
     return parser
 
 
@@ -289,16 +296,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args = parser.parse_args(argv)
+    data_dir: Path | None = args.data_dir  # for the full-disk hint in error messages
     try:
         overrides = {"data_dir": args.data_dir} if args.data_dir else {}
         settings = load_settings(**overrides)
+        data_dir = settings.data_dir
         result: int = args.func(args, settings)
         return result
     except InputError as exc:
         print(f"coach: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CoachError as exc:
-        print(f"coach: error: {exc}", file=sys.stderr)
+        print(f"coach: error: {exc}{_disk_hint(exc, data_dir)}", file=sys.stderr)
         return EXIT_ERROR
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
@@ -313,3 +322,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+    except OSError as exc:  # a file the command writes or reads: one line, never a traceback
+        from assistant.disk import describe
+
+        print(f"coach: error: {describe(exc)}{_disk_hint(exc, data_dir)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _disk_hint(exc: BaseException, data_dir: Path | None) -> str:
+    from assistant.disk import disk_hint
+
+    return disk_hint(exc, data_dir) if data_dir is not None else ""

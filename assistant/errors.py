@@ -57,3 +57,7 @@ class NotFoundError(InputError):
 
 class StoreError(CoachError):
     """The database could not be opened, upgraded or written (locked, full, newer schema)."""
+
+
+class BackupError(CoachError):
+    """A backup could not be written, or a restore could not write the data dir (a full disk, say)."""

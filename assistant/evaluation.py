@@ -33,6 +33,7 @@ class EvalQuestion:
         language: ``nb``, ``nn`` or ``en``.
         style: What the question tests (faq, guidance, paraphrase, typo, nynorsk, english, abstain).
         gold: Section keys that answer it; empty when the coach should abstain.
+        split: ``dev`` (tuned on) or ``test`` (reported only); see eval/README.md.
     """
 
     id: str
@@ -40,6 +41,7 @@ class EvalQuestion:
     language: str
     style: str
     gold: tuple[str, ...]
+    split: str = "dev"
 
 
 T = TypeVar("T")
@@ -82,7 +84,7 @@ def load_questions(path: Path) -> list[EvalQuestion]:
         path,
         lambda row: EvalQuestion(
             id=row["id"], question=row["question"], language=row["language"], style=row["style"],
-            gold=tuple(row["gold"]),
+            gold=tuple(row["gold"]), split=row.get("split", "dev"),
         ),
         "eval question",
     )
@@ -268,16 +270,16 @@ def format_markdown(report: EvalReport) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write_report(report: EvalReport, folder: Path) -> tuple[Path, Path]:
-    """Write the report as Markdown and JSON into folder.
+def write_report(report: EvalReport, folder: Path, name: str = "eval") -> tuple[Path, Path]:
+    """Write the report as Markdown and JSON into folder, as ``<name>-<timestamp>.md/.json``.
 
     Returns:
         The Markdown and JSON paths.
     """
     folder.mkdir(parents=True, exist_ok=True)
     stamp = report.created.replace(":", "").replace("-", "")[:15]
-    md = folder / f"eval-{stamp}.md"
-    js = folder / f"eval-{stamp}.json"
+    md = folder / f"{name}-{stamp}.md"
+    js = folder / f"{name}-{stamp}.json"
     md.write_text(format_markdown(report), encoding="utf-8")
     js.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
     return md, js

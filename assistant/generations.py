@@ -3,7 +3,7 @@
 Layout under ``DATA_DIR/index``::
 
     CURRENT          name of the published generation, replaced atomically (os.replace)
-    g000007/         one complete index: chroma/, vectors.npy, manifest.json
+    g000007/         one complete index: chroma/, vectors.npy, bm25.npz, manifest.json
     g000008/         being written by a sync, or left behind by a killed one
 
 A killed or interrupted sync leaves at most an unpublished folder, which is never read and is deleted
@@ -96,6 +96,11 @@ class Generation:
     def vectors_path(self) -> Path:
         """The ``.npy`` matrix searched exactly."""
         return self.path / "vectors.npy"
+
+    @property
+    def bm25_path(self) -> Path:
+        """The BM25 statistics (postings, lengths, idf), loaded instead of re-tokenising every chunk."""
+        return self.path / "bm25.npz"
 
     @property
     def manifest_path(self) -> Path:

@@ -1,11 +1,14 @@
 """The persistent knowledge index: chunks of the configured documents, their vectors, in generations.
 
-Every sync that changes something writes a complete new generation (see
-:mod:`assistant.generations`): a fresh Chroma collection (the store of record) plus ``vectors.npy``
-(searched exactly) and a manifest, checks it, and only then switches the ``CURRENT`` pointer. Chunk
-ids are content hashes, so unchanged chunks keep their vectors and only new text is embedded. A sync
-that is killed or interrupted leaves the published generation untouched; its partial folder is never
-read and is deleted by the next sync. One writer at a time holds a file lock.
+Every sync that changes something writes a complete new generation: a fresh Chroma collection (the
+store of record), the vectors searched exactly, the BM25 statistics and a manifest, checks it, and only
+then switches the pointer to the published generation. Where the parts go is a
+:class:`~assistant.generation_store.GenerationStore`: folders under ``DATA_DIR/index`` (see
+:mod:`assistant.generations`) or collections on a Chroma server shared by several app replicas (see
+:mod:`assistant.chroma_generations`); the sync logic here is the same for both. Chunk ids are content
+hashes, so unchanged chunks keep their vectors and only new text is embedded. A sync that is killed or
+interrupted leaves the published generation untouched; its partial generation is never read and is
+deleted by the next sync. One writer at a time holds a file lock (and, on a server, the server's lock).
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from filelock import FileLock, Timeout
+from filelock import Timeout
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
 from assistant.backends.embeddings import embedding_model_id
+from assistant.bm25 import BM25Index
 from assistant.config import ChunkingSettings
 from assistant.errors import (
     DocumentLoadError,
@@ -33,14 +37,14 @@ from assistant.errors import (
     IndexStateError,
     InputError,
 )
-from assistant.generations import Generation, Generations, Manifest
+from assistant.generation_store import GenerationLike, GenerationStore
+from assistant.generations import Manifest
 from assistant.ingest.chunking import chunk_document
 from assistant.ingest.loading import load_paths
 from assistant.schemas import Chunk
 from assistant.vectors import VectorMatrix
+from assistant.writer_lock import WriterLock
 
-#: Builds the vector store in a folder, with metadata recorded on a new collection.
-StoreFactory = Callable[[Path, dict[str, str]], VectorStore]
 #: Called as ``progress(phase, done, total)``; phase is ``"embed"`` or ``"write"``.
 Progress = Callable[[str, int, int], None]
 
@@ -60,6 +64,37 @@ def raw_collection(store: VectorStore) -> Any:
     recorded metadata need it, and the VectorStore interface lacks them.
     """
     return getattr(store, "_collection")  # noqa: B009
+
+
+def read_records(
+    collection: Any, ids: Sequence[str], include: list[str], *, page: int = 5000, workers: int = 1
+) -> dict[str, dict[str, Any]]:
+    """Read records by id, a page at a time: ``{id: {"documents": ..., "metadatas": ...}}``.
+
+    One request for everything fails at scale (the embedded store's SQLite refuses a query with
+    100k variables; a server has a maximum batch size), so pages of ``page`` ids are read, by
+    ``workers`` threads at once (a server answers several requests in parallel). Ids the collection
+    does not hold are missing from the result.
+    """
+    pages = [list(ids[i : i + page]) for i in range(0, len(ids), page)]
+
+    def fetch(batch: list[str]) -> dict[str, dict[str, Any]]:
+        found = collection.get(ids=batch, include=include)
+        return {
+            id_: {key: found[key][n] for key in include} for n, id_ in enumerate(found["ids"])
+        }
+
+    records: dict[str, dict[str, Any]] = {}
+    if workers <= 1 or len(pages) <= 1:
+        for batch in pages:
+            records.update(fetch(batch))
+        return records
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for part in pool.map(fetch, pages):
+            records.update(part)
+    return records
 
 
 def close_store(store: VectorStore | None) -> None:
@@ -90,10 +125,13 @@ class SyncReport:
 class IndexView:
     """A published generation opened for reading: its manifest, store and vectors."""
 
-    generation: Generation
+    generation: GenerationLike
     manifest: Manifest
     store: VectorStore
     vectors: VectorMatrix
+
+    #: Threads reading a server's records at once (1: the embedded store gains nothing from more).
+    read_workers: int = 1
 
     def chunks(self) -> list[Chunk]:
         """All chunks, in vector-row order.
@@ -103,28 +141,31 @@ class IndexView:
         """
         from langchain_core.documents import Document
 
-        records = raw_collection(self.store).get(include=["documents", "metadatas"])
-        by_id = {
-            id_: Chunk.from_document(Document(page_content=text, metadata=meta or {}, id=id_))
-            for id_, text, meta in zip(
-                records["ids"], records["documents"], records["metadatas"], strict=True
-            )
-        }
-        if set(by_id) != set(self.manifest.ids):
+        collection = raw_collection(self.store)
+        ids = self.manifest.ids
+        records = read_records(collection, ids, ["documents", "metadatas"], workers=self.read_workers)
+        stored = collection.count()
+        if len(records) != len(ids) or stored != len(ids):
             raise IndexStateError(
-                f"index generation {self.generation.name}: the store holds {len(by_id)} chunks but the "
-                f"vector file {len(self.manifest.ids)}; run `coach index --rebuild`"
+                f"index generation {self.generation.name}: the store holds {stored} chunks but the "
+                f"vector file {len(ids)}; run `coach index --rebuild`"
             )
-        return [by_id[i] for i in self.manifest.ids]
+        return [
+            Chunk.from_document(
+                Document(page_content=records[i]["documents"], metadata=records[i]["metadatas"] or {}, id=i)
+            )
+            for i in ids
+        ]
 
 
 class KnowledgeIndex:
     """The chunks of the knowledge base and of the user's documents, with their vectors.
 
     Args:
-        data_dir: Folder for the generations, the lock and the check report.
+        data_dir: Folder for the lock and the check report (and the local generations).
         embeddings: The embedding backend.
-        store_factory: Opens the vector store (see :data:`StoreFactory`).
+        generations: Where the generations live (see
+            :func:`assistant.backends.vectorstore.make_generation_store`).
         chunking: Chunking settings.
         base_paths: Files and folders that are always indexed (the bundled knowledge).
         batch_size: Chunks embedded per step.
@@ -134,7 +175,7 @@ class KnowledgeIndex:
         self,
         data_dir: Path,
         embeddings: Embeddings,
-        store_factory: StoreFactory,
+        generations: GenerationStore,
         chunking: ChunkingSettings,
         base_paths: Sequence[Path],
         batch_size: int = 32,
@@ -142,22 +183,25 @@ class KnowledgeIndex:
         self.data_dir = data_dir
         self.embeddings = embeddings
         self.model_id = embedding_model_id(embeddings)
-        self.generations = Generations(data_dir / "index")
-        self._store_factory = store_factory
+        self.generations = generations
         self._chunking = chunking
         self._base_paths = [Path(p) for p in base_paths]
         self._batch_size = batch_size
         self._view: IndexView | None = None
 
-    def _lock(self) -> FileLock:
+    def _lock(self) -> WriterLock:
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return FileLock(str(self.data_dir / "index.lock"), timeout=5)
+        # WriterLock notes the holder beside the lock and raises IndexLockedError naming it.
+        return WriterLock(self.data_dir / "index.lock", timeout=5)
+
+    def _close_view(self) -> None:
+        self.generations.close_store(self._view.store if self._view else None)
+        self._view = None
 
     # -- reading -----------------------------------------------------------------------------
     def current_name(self) -> str | None:
-        """Name of the published generation (cheap: one small file read), or None."""
-        current = self.generations.current()
-        return current.name if current else None
+        """Name of the published generation (cheap: one small file read or request), or None."""
+        return self.generations.current_name()
 
     def view(self) -> IndexView:
         """The published generation, opened (reopened when another process published a new one).
@@ -178,11 +222,20 @@ class KnowledgeIndex:
                 f"the index was built with {manifest.model!r} but {self.model_id!r} is configured; "
                 "vectors of different models cannot be mixed: run `coach index --rebuild`"
             )
-        vectors = VectorMatrix.load(current.vectors_path, manifest.ids)
-        close_store(self._view.store if self._view else None)
-        store = self._store_factory(current.chroma_dir, {_MODEL_KEY: self.model_id})
-        self._view = IndexView(current, manifest, store, vectors)
+        vectors = self.generations.load_vectors(current, manifest)
+        self._close_view()
+        store = self.generations.open_store(current, {_MODEL_KEY: self.model_id}, create=False)
+        self._view = IndexView(current, manifest, store, vectors, self.generations.read_workers)
         return self._view
+
+    def lexical_index(self, view: IndexView, chunks: Sequence[Chunk]) -> BM25Index:
+        """The BM25 index of a view's chunks: the statistics saved at index time, else built now.
+
+        Generations written before the statistics were saved have none; they are built in memory
+        (the same numbers, only slower to start on a large index).
+        """
+        saved = self.generations.load_bm25(view.generation, len(chunks))
+        return saved if saved is not None else BM25Index([c.text_for_search for c in chunks])
 
     def require(self) -> None:
         """Check that the index can be searched (see :meth:`view` for the errors)."""
@@ -214,8 +267,7 @@ class KnowledgeIndex:
 
     def close(self) -> None:
         """Release the open store."""
-        close_store(self._view.store if self._view else None)
-        self._view = None
+        self._close_view()
 
     # -- writing -----------------------------------------------------------------------------
     def sync(
@@ -248,7 +300,7 @@ class KnowledgeIndex:
             if not root.exists():
                 raise InputError(f"No such file or folder: {root}")
         try:
-            with self._lock():
+            with self._lock(), self.generations.writer_lock():
                 report = self._sync_locked(new_roots, rebuild, forget, progress)
         except Timeout as exc:
             raise IndexLockedError(
@@ -257,7 +309,7 @@ class KnowledgeIndex:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _published(self) -> tuple[Generation | None, Manifest | None]:
+    def _published(self) -> tuple[GenerationLike | None, Manifest | None]:
         try:
             current = self.generations.current()
             return current, current.read_manifest() if current else None
@@ -292,8 +344,9 @@ class KnowledgeIndex:
     def _sync_locked(
         self, new_roots: list[Path], rebuild: bool, forget: Sequence[Path], progress: Progress | None
     ) -> SyncReport:
+        cached = self._view
         self.close()
-        self.generations.prune()  # partial folders of killed runs are never trusted
+        self.generations.prune()  # partial generations of killed runs are never trusted
         current, manifest = self._published()
         if manifest is not None and manifest.model != self.model_id and not rebuild:
             raise EmbeddingMismatchError(
@@ -316,10 +369,12 @@ class KnowledgeIndex:
             report.generation = current.name  # type: ignore[union-attr]
             return report
 
-        old_vectors = (
-            VectorMatrix.load(current.vectors_path, manifest.ids)  # type: ignore[union-attr]
-            if reusable else None
-        )
+        old_vectors = None
+        if reusable and current is not None and manifest is not None:
+            if cached is not None and cached.generation.name == current.name:
+                old_vectors = cached.vectors  # already in memory (a server fetch saved)
+            else:
+                old_vectors = self.generations.load_vectors(current, manifest)
         vectors = self._embed(wanted, old_vectors, progress)
         report.added = sum(1 for c in wanted if c.id not in old_ids or not reusable)
         report.deleted = len(old_ids - wanted_ids) if reusable else len(old_ids)
@@ -362,7 +417,7 @@ class KnowledgeIndex:
 
     def _write(
         self,
-        generation: Generation,
+        generation: GenerationLike,
         chunks: list[Chunk],
         vectors: np.ndarray,
         roots: list[Path],
@@ -373,7 +428,7 @@ class KnowledgeIndex:
         from assistant.index_check import quick_check
 
         matrix = VectorMatrix([c.id for c in chunks], vectors)
-        store = self._store_factory(generation.chroma_dir, {_MODEL_KEY: self.model_id})
+        store = self.generations.open_store(generation, {_MODEL_KEY: self.model_id}, create=True)
         try:
             collection = raw_collection(store)
             if progress:
@@ -389,7 +444,10 @@ class KnowledgeIndex:
                 )
                 if progress:
                     progress("write", start + len(batch), len(chunks))
-            matrix.save(generation.vectors_path)
+            self.generations.save_vectors(generation, matrix)
+            # BM25 statistics over the chunks in row order, so readers load them instead of
+            # tokenising every chunk at start.
+            self.generations.save_bm25(generation, BM25Index([c.text_for_search for c in chunks]))
             manifest = Manifest(
                 model=self.model_id, ids=matrix.ids, dim=matrix.dim, roots=[str(r) for r in roots],
                 files=files,
@@ -400,8 +458,8 @@ class KnowledgeIndex:
                 raise IndexStateError(f"the new index failed its check: {problems}")
             manifest.check = report.check
         finally:
-            close_store(store)
-        generation.write_manifest(manifest)
+            self.generations.close_store(store)
+        self.generations.write_manifest(generation, manifest)
 
     def _legacy_roots(self) -> list[Path]:
         # Indexes written before generations kept the added folders in DATA_DIR/sources.json.

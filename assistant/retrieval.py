@@ -15,10 +15,13 @@ from pydantic import ConfigDict, Field
 from assistant.backends.vectorstore import similarity_search
 from assistant.bm25 import BM25Index
 from assistant.config import RetrievalSettings
+from assistant.errors import IndexStateError
+from assistant.query_normaliser import QueryNormaliser
 from assistant.schemas import Chunk, Hit, Retrieval
 from assistant.text import guess_language
 from assistant.thesaurus import Thesaurus
 from assistant.vectors import VectorMatrix
+from assistant.wordmap import WordMap
 
 Mode = str  # one of RetrievalSettings.mode's values
 
@@ -39,6 +42,10 @@ class Retriever:
         vectors: The chunks' vectors, searched exactly up to ``settings.exact_max_chunks``.
         settings: Retrieval settings.
         thesaurus: Expands questions for the BM25 ranker (none by default).
+        bm25: BM25 statistics of exactly these chunks, in this order (saved at index time); built
+            from the chunks when not given.
+        word_map: Nynorsk → Bokmål word forms applied to questions on the lexical side (none by
+            default); see :class:`~assistant.query_normaliser.QueryNormaliser`.
     """
 
     def __init__(
@@ -49,6 +56,9 @@ class Retriever:
         vectors: VectorMatrix,
         settings: RetrievalSettings,
         thesaurus: Thesaurus | None = None,
+        *,
+        bm25: BM25Index | None = None,
+        word_map: WordMap | None = None,
     ) -> None:
         self._store = store
         self._embeddings = embeddings
@@ -56,9 +66,17 @@ class Retriever:
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         self._vectors = vectors
         self._row_position = [self._position.get(i) for i in vectors.ids]
-        self._bm25 = BM25Index([c.text_for_search for c in self._chunks])
+        self._bm25 = bm25 if bm25 is not None else BM25Index([c.text_for_search for c in self._chunks])
+        if len(self._bm25) != len(self._chunks):
+            raise IndexStateError(
+                f"the BM25 statistics hold {len(self._bm25)} chunks, the index {len(self._chunks)}; "
+                "run `coach index --rebuild`"
+            )
         self.settings = settings
         self._thesaurus = thesaurus or Thesaurus([])
+        self._normaliser = QueryNormaliser(
+            self._bm25, word_map, self._thesaurus, typos=settings.typo_tolerance
+        )
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -84,9 +102,16 @@ class Retriever:
     def _lexical(self, question: str, n: int) -> list[_Ranked]:
         return [_Ranked(i, s) for i, s in self._bm25.search(question, n)]
 
+    def normalise(self, question: str) -> str:
+        """The question in the corpus's words: Nynorsk forms and typos replaced, lower case."""
+        return self._normaliser.normalise(question)
+
     def lexical_query(self, question: str) -> str:
-        """The question with its thesaurus expansion, as the BM25 ranker sees it."""
-        return f"{question} {self._thesaurus.expand(question)}".strip()
+        """The question (normalised) with its thesaurus expansion, as the BM25 ranker sees it."""
+        return self._expanded(self.normalise(question))
+
+    def _expanded(self, normalised: str) -> str:
+        return f"{normalised} {self._thesaurus.expand(normalised)}".strip()
 
     def retrieve(self, question: str, *, k: int | None = None, mode: Mode | None = None) -> Retrieval:
         """Rank chunks for a question and decide whether the knowledge covers it.
@@ -106,7 +131,8 @@ class Retriever:
         use_dense = mode in ("hybrid", "dense") and bool(self._chunks)
         vector = self.embed_query(question) if use_dense else None
         dense = self._dense(vector, n) if vector is not None else []
-        lexical_query = self.lexical_query(question)
+        normalised = self.normalise(question)
+        lexical_query = self._expanded(normalised)
         lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
 
         fused: dict[int, float] = {}
@@ -132,8 +158,11 @@ class Retriever:
 
         # Relevance. e5 similarities bunch together (0.7-0.95 for anything), so the floor sits on the
         # best similarity nudged by lexical evidence; English questions score lower across languages.
+        # The coverage reads the question as asked (with its thesaurus expansion), not normalised: the
+        # floor was calibrated on that, and rewriting Nynorsk forms and typos is there to rank better,
+        # not to move which questions clear the floor.
         top_similarity = dense[0].score if dense else 0.0
-        coverage = self._bm25.coverage(lexical_query, lexical[0].position) if lexical else 0.0
+        coverage = self._bm25.coverage(self._expanded(question), lexical[0].position) if lexical else 0.0
         language_bonus = s.english_question_bonus if guess_language(question) == "en" else 0.0
         if mode == "bm25":
             relevance, floor = coverage, s.bm25_floor
@@ -150,6 +179,7 @@ class Retriever:
             dense_similarity=top_similarity,
             bm25_coverage=coverage,
             query_vector=vector,
+            lexical_question=normalised,
         )
 
 

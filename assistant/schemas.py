@@ -127,6 +127,8 @@ class Retrieval:
         dense_similarity: Best cosine similarity of the question to a chunk (0 if not computed).
         bm25_coverage: Share of the question's term weight matched by the best BM25 hit.
         query_vector: The question's embedding, when the dense ranker ran (reused by the composer).
+        lexical_question: The question as the lexical side reads it (lower case, Nynorsk forms and
+            typos replaced by the corpus's words); empty when not computed.
     """
 
     question: str
@@ -136,6 +138,7 @@ class Retrieval:
     dense_similarity: float = 0.0
     bm25_coverage: float = 0.0
     query_vector: list[float] | None = None
+    lexical_question: str = ""
 
 
 @dataclass(frozen=True)

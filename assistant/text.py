@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Literal
 
@@ -55,6 +55,30 @@ def normalize(text: str) -> str:
 def words(text: str) -> list[str]:
     """Split text into lower-case word tokens (hyphenated words stay whole)."""
     return [m.group(0) for m in _WORD.finditer(normalize(text).lower())]
+
+
+def replace_words(text: str, replace: Callable[[str], str | None]) -> str:
+    """Return normalised, lower-cased text with some words replaced and everything else kept.
+
+    Args:
+        text: Any text.
+        replace: Called with each lower-case word token (as :func:`words` gives them); returns its
+            replacement, or None to keep the word.
+
+    Returns:
+        The text with the replacements, punctuation and spacing as normalised.
+    """
+
+    def one(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return replace(word) or word
+
+    return _WORD.sub(one, normalize(text).lower())
+
+
+def is_function_word(word: str) -> bool:
+    """Whether a lower-case word is a function word (Norwegian or English) that carries no topic."""
+    return word in _NB_STOP or word in _EN_STOP
 
 
 @lru_cache(maxsize=4)

@@ -15,7 +15,9 @@ KNOWLEDGE = PROJECT_ROOT / "knowledge"
 
 # The `llm_server` fixture: a real llama.cpp server with SmolLM2, started once per session on demand.
 # The `web_server` fixture: a real `coach web` process over a copy of the index (end-to-end tests).
-pytest_plugins = ["tests.llm_server", "tests.web_server"]
+# The `chroma_server` and `postgres_server` fixtures: a real `chroma run` and a throwaway PostgreSQL
+# cluster, started once per session on demand (scale-out tests).
+pytest_plugins = ["tests.llm_server", "tests.web_server", "tests.chroma_server", "tests.postgres_server"]
 
 
 @pytest.fixture(autouse=True)

@@ -128,8 +128,9 @@ def test_the_eval_set_loads_with_keys_kinds_and_splits() -> None:
         load_answer_questions(PROJECT_ROOT / "eval" / "missing.jsonl")
 
 
-# Reached when written: dev 0.821, test 0.831 (retrieval k=4, 4 sentences, 450 characters).
-FLOORS = {"dev": 0.79, "test": 0.80}
+# Reached when written: dev 0.821, test 0.831 (retrieval k=4, 4 sentences, 450 characters); with the
+# Nynorsk/typo normalisation, the concept thesaurus and rrf_k 3: dev 0.940, test 0.815.
+FLOORS = {"dev": 0.92, "test": 0.80}
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])

@@ -39,10 +39,11 @@ def test_hybrid_retrieval_does_not_regress(coach: Coach, tmp_path: Path) -> None
     questions = load_questions(EVAL_SET)
     report = evaluate(questions, lambda q, mode: coach.retrieve(q, k=10, mode=mode), ["hybrid", "dense"])
     hybrid = report.result("hybrid")
-    # Floors at what the retrieval-only relevance floor reaches on the extended set, minus rounding.
-    assert hybrid.recall_at_3 >= 0.90
-    assert hybrid.mrr_at_10 >= 0.83
-    assert hybrid.ndcg_at_10 >= 0.85
+    # Floors at what the retrieval-only relevance floor reaches on the extended set, minus rounding
+    # (with the Nynorsk/typo normalisation and the concept thesaurus: 0.977, 0.885, 0.896, 0.515).
+    assert hybrid.recall_at_3 >= 0.96
+    assert hybrid.mrr_at_10 >= 0.87
+    assert hybrid.ndcg_at_10 >= 0.88
     assert hybrid.abstention_recall >= 0.51
     assert hybrid.answerable_abstained == 0
     # fusion must beat dense alone

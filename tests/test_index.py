@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 from filelock import FileLock
 
+from assistant import writer_lock
 from assistant.app import Coach, build_coach
 from assistant.errors import EmbeddingMismatchError, IndexLockedError, IndexMissingError
 from tests.conftest import make_settings
@@ -77,6 +78,7 @@ def test_other_embedding_model_is_refused_until_rebuild(writable_coach: Coach) -
 
 def test_a_second_writer_is_refused(writable_coach: Coach, monkeypatch: pytest.MonkeyPatch) -> None:
     lock = FileLock(str(writable_coach.settings.data_dir / "index.lock"))
-    monkeypatch.setattr("assistant.index.FileLock", lambda path, timeout: FileLock(path, timeout=0.1))
-    with lock, pytest.raises(IndexLockedError):
+    real = writer_lock.WriterLock
+    monkeypatch.setattr("assistant.index.WriterLock", lambda path, timeout: real(path, timeout=0.1))
+    with lock, pytest.raises(IndexLockedError, match="another"):
         writable_coach.sync_index()

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from assistant.config import AnswerSettings
 from assistant.engines.selection import Candidate, SentenceSelector, chunk_sentences
+from assistant.guardrails import defuse_markers
 from assistant.prompts import PromptLibrary
 from assistant.schemas import Answer, Citation, RelatedSection, Retrieval
 from assistant.text import guess_language
@@ -68,7 +69,10 @@ class ExtractiveEngine:
         faq = top.chunk.kind == "faq"
         # An FAQ entry that best matches the question answers it: its answer leads, whole.
         lead = [Candidate(s, top, i, 0.0) for i, s in enumerate(chunk_sentences(top))] if faq else []
-        chosen = self._selector.select(retrieval.question, retrieval.hits, fixed=lead)
+        # The selector matches words: it reads the question as the lexical ranker did (Nynorsk forms
+        # and typos in the corpus's words) when the retriever provides that.
+        asked = retrieval.lexical_question or retrieval.question
+        chosen = self._selector.select(asked, retrieval.hits, fixed=lead)
         if not chosen:  # every sentence was a fragment: quote the best chunk as it stands
             chosen = [Candidate(s, top, i, 0.0) for i, s in enumerate(chunk_sentences(top))]
         if not chosen:  # nothing to quote at all (an empty chunk): never answer without a source
@@ -126,5 +130,6 @@ def _number(chosen: Sequence[Candidate]) -> tuple[list[Citation], list[_Quote]]:
         if key not in numbers:
             numbers[key] = len(numbers) + 1
             citations.append(Citation(numbers[key], chunk.source, chunk.section, chunk.section_key))
-        quotes.append(_Quote(candidate.text, numbers[key]))
+        # Marker-like text inside a document must not pass for one of our citations.
+        quotes.append(_Quote(defuse_markers(candidate.text), numbers[key]))
     return citations, quotes

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from assistant.engines.deadline import call_within, deadline_in
 from assistant.errors import InputError
 from assistant.feedback.facts import unsupported
 from assistant.feedback.inputs import check_name, check_text
@@ -25,6 +26,8 @@ from assistant.text import guess_language
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+    from assistant.redaction import NameRedactor
 
 FEEDBACK_SECTION = "vaner/gi-tilbakemelding"
 CARE_SECTION = "vaner/vis-at-du-bryr-deg"
@@ -40,6 +43,10 @@ class FeedbackDrafter:
         titles: Section titles for the citations.
         max_chars: The longest field or notes accepted.
         llm: Optional chat model that sorts notes; its result must pass the lint and the fact check.
+        llm_deadline_s: Total seconds the LLM may take (a client's own timeout bounds each read, not
+            the whole call); past it the template draft is used.
+        redactor: When given, names in the notes (and the person's name) reach the LLM as
+            placeholders and are put back in its parts (COACH_LLM__REDACT_NAMES).
     """
 
     def __init__(
@@ -50,12 +57,16 @@ class FeedbackDrafter:
         *,
         max_chars: int = 20000,
         llm: BaseChatModel | None = None,
+        llm_deadline_s: float = 30.0,
+        redactor: NameRedactor | None = None,
     ) -> None:
         self.linter = linter
         self.prompts = prompts
         self.titles = titles
         self.max_chars = max_chars
         self.llm = llm
+        self.llm_deadline_s = llm_deadline_s
+        self.redactor = redactor
 
     # -- entry points ---------------------------------------------------------------------------
 
@@ -103,7 +114,8 @@ class FeedbackDrafter:
         if self.llm is None:
             return template
         try:
-            parts = self._ask_llm(self.llm, notes, name)
+            llm = self.llm
+            parts = call_within(lambda: self._ask_llm(llm, notes, name), deadline_in(self.llm_deadline_s))
         except Exception as exc:  # any backend failure means: use the template draft
             return template.model_copy(update={"fallback_reason": f"LLM failed: {type(exc).__name__}: {exc}"})
         draft = self._compose(name, parts, tone, channel).model_copy(update={"engine": "llm"})
@@ -116,12 +128,18 @@ class FeedbackDrafter:
 
     def _ask_llm(self, llm: BaseChatModel, notes: str, name: str) -> FeedbackParts:
         language = "en" if guess_language(notes) == "en" else "nb"
+        redaction = self.redactor.session([name]) if self.redactor is not None else None
+        if redaction is not None:
+            notes, name = redaction.redact(notes), redaction.redact(name)
         prompt = self.prompts.render(f"feedback/notes_llm.{language}", notes=notes, name=name)
         structured = llm.with_structured_output(FeedbackParts, method="function_calling")
         result = structured.invoke(prompt)
         if not isinstance(result, FeedbackParts):
             result = FeedbackParts.model_validate(result)
-        return FeedbackParts(**{p: " ".join(getattr(result, p).split()) for p in PARTS})
+        parts = {p: " ".join(getattr(result, p).split()) for p in PARTS}
+        if redaction is not None:
+            parts = {p: redaction.restore(text) for p, text in parts.items()}
+        return FeedbackParts(**parts)
 
     def _reject_reason(self, draft: FeedbackDraft, template: FeedbackDraft, sources: list[str]) -> str | None:
         invented = unsupported(draft.text, [*sources, self._fixed_words(draft)])
