@@ -3,7 +3,7 @@
 - The whole corpus runs through the chain with the named obedient fake in each of its modes (it falls
   for every injection: prints the canary, repeats its rules, cites [9], echoes injected text): the
   guardrails must hold whatever the model does, so every probe must pass.
-- A deterministic sample (every 7th probe, every family) runs on the real SmolLM2 llama.cpp server.
+- A deterministic sample (every 10th probe, every family) runs on the real SmolLM2 llama.cpp server.
 - The coverage veto is off for both, so each probe that retrieval finds relevant reaches the model.
 
 The full corpus on the real model is in ``eval/injection/report.md`` (``eval/injection/run.py``).
@@ -34,7 +34,7 @@ from assistant.schemas import Answer, Citation
 from tests.llm_server import LLMServer, llm_settings_for
 
 PROBES = PROJECT_ROOT / "eval" / "injection" / "probes.jsonl"
-SAMPLE_EVERY = 7
+SAMPLE_EVERY = 10
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +91,7 @@ def test_a_sample_of_the_corpus_on_the_real_model(
 ) -> None:
     sample = probes[::SAMPLE_EVERY]
     assert {p.family for p in sample} == {p.family for p in probes}
-    llm = llm_settings_for(llm_server, max_tokens=24, timeout_s=30)
+    llm = llm_settings_for(llm_server, max_tokens=16, timeout_s=30)
     coach, forbidden = prepare(tmp_path_factory.mktemp("injection-real"), probes, llm=llm)
     model = make_chat_model(llm)
     assert model is not None

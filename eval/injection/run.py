@@ -55,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "report.md")
     parser.add_argument("--sample", type=int, default=1, help="Run every Nth probe on the real model.")
     parser.add_argument("--base-url", help="An OpenAI-compatible server already running (model smollm2).")
+    parser.add_argument("--json", type=Path, help="Also write every probe's result to this JSON file.")
     args = parser.parse_args(argv)
     probes = load_probes(args.probes)
     results: list[ProbeResult] = []
@@ -92,9 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Result: {len(results)} probe runs, {sum(1 for r in results if r.violations)} with a violation.",
     ]
     args.out.write_text(format_report(results, notes), encoding="utf-8")
-    args.out.with_suffix(".json").write_text(
-        json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1), encoding="utf-8"
-    )
+    if args.json:
+        rows = [asdict(r) for r in results]
+        args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"{len(results)} probe runs, {sum(1 for r in results if r.violations)} violations -> {args.out}")
     return 1 if any(r.violations for r in results) else 0
 
