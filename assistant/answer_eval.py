@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from assistant.errors import InputError
-from assistant.evaluation import read_jsonl
+from assistant.evaluation import read_jsonl, stamp_of, write_report_files
 from assistant.schemas import Answer
 from assistant.text import normalize
 
@@ -273,11 +273,6 @@ def write_answer_report(report: AnswerReport, folder: Path, engine: str = "") ->
     Returns:
         The Markdown and JSON paths.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = report.created.replace(":", "").replace("-", "")[:15]
-    md = folder / f"answers-{stamp}.md"
-    js = folder / f"answers-{stamp}.json"
-    md.write_text(format_answer_markdown(report, engine), encoding="utf-8")
     payload = {"engine": engine, **asdict(report)}
-    js.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
-    return md, js
+    stem = f"answers-{stamp_of(report.created)}"
+    return write_report_files(folder, stem, format_answer_markdown(report, engine), payload)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Protocol
 
 from assistant.errors import InputError
-from assistant.evaluation import read_jsonl
+from assistant.evaluation import read_jsonl, write_report_files
 
 KINDS = ("answerable", "near-domain", "off-topic", "injection")
 SPLITS = ("dev", "test", "all")
@@ -173,12 +173,7 @@ def format_coverage(report: CoverageReport) -> str:
 
 def write_coverage_report(report: CoverageReport, folder: Path) -> tuple[Path, Path]:
     """Write the report as Markdown and JSON (``coverage-<split>.*``) into folder."""
-    folder.mkdir(parents=True, exist_ok=True)
-    md = folder / f"coverage-{report.split}.md"
-    js = folder / f"coverage-{report.split}.json"
-    md.write_text(format_coverage(report), encoding="utf-8")
     data = asdict(report)
     for kind, result in report.by_kind.items():
         data["by_kind"][kind]["rate"] = round(result.rate, 4)
-    js.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
-    return md, js
+    return write_report_files(folder, f"coverage-{report.split}", format_coverage(report), data)

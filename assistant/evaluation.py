@@ -270,16 +270,29 @@ def format_markdown(report: EvalReport) -> str:
     return "\n".join(parts) + "\n"
 
 
+def stamp_of(created: str) -> str:
+    """A file-name stamp from an ISO time: ``2026-12-01T16:44:36+00:00`` -> ``20261201T164436``."""
+    return created.replace(":", "").replace("-", "")[:15]
+
+
+def write_report_files(folder: Path, stem: str, markdown: str, payload: object) -> tuple[Path, Path]:
+    """Write ``<stem>.md`` and ``<stem>.json`` into folder (created if needed), the one way every eval does.
+
+    Returns:
+        The Markdown and JSON paths.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    md, js = folder / f"{stem}.md", folder / f"{stem}.json"
+    md.write_text(markdown, encoding="utf-8")
+    js.write_text(json.dumps(payload, ensure_ascii=False, indent=2), encoding="utf-8")
+    return md, js
+
+
 def write_report(report: EvalReport, folder: Path, name: str = "eval") -> tuple[Path, Path]:
     """Write the report as Markdown and JSON into folder, as ``<name>-<timestamp>.md/.json``.
 
     Returns:
         The Markdown and JSON paths.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = report.created.replace(":", "").replace("-", "")[:15]
-    md = folder / f"{name}-{stamp}.md"
-    js = folder / f"{name}-{stamp}.json"
-    md.write_text(format_markdown(report), encoding="utf-8")
-    js.write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2), encoding="utf-8")
-    return md, js
+    stem = f"{name}-{stamp_of(report.created)}"
+    return write_report_files(folder, stem, format_markdown(report), asdict(report))

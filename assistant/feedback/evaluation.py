@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant.evaluation import read_jsonl
+from assistant.evaluation import read_jsonl, stamp_of, write_report_files
 from assistant.feedback.models import PARTS, STYLE_RULES, LintResult
 
 SPLITS = ("dev", "test", "all")
@@ -221,13 +221,8 @@ def write_report(report: FeedbackEvalReport, folder: Path) -> tuple[Path, Path]:
     Returns:
         The Markdown and JSON paths.
     """
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = report.created.replace(":", "").replace("-", "")[:15]
-    md = folder / f"feedback-{stamp}.md"
-    js = folder / f"feedback-{stamp}.json"
-    md.write_text(format_markdown(report), encoding="utf-8")
-    js.write_text(json.dumps(report.as_json(), ensure_ascii=False, indent=2), encoding="utf-8")
-    return md, js
+    stem = f"feedback-{stamp_of(report.created)}"
+    return write_report_files(folder, stem, format_markdown(report), report.as_json())
 
 
 __all__ = ["SPLITS", "FeedbackEvalReport", "LabelledText", "Score", "evaluate_feedback", "load_feedback_set",
