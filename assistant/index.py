@@ -22,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from filelock import Timeout
 from langchain_core.embeddings import Embeddings
 from langchain_core.vectorstores import VectorStore
 
@@ -32,7 +31,6 @@ from assistant.config import ChunkingSettings
 from assistant.errors import (
     DocumentLoadError,
     EmbeddingMismatchError,
-    IndexLockedError,
     IndexMissingError,
     IndexStateError,
     InputError,
@@ -299,13 +297,9 @@ class KnowledgeIndex:
         for root in new_roots:
             if not root.exists():
                 raise InputError(f"No such file or folder: {root}")
-        try:
-            with self._lock(), self.generations.writer_lock():
-                report = self._sync_locked(new_roots, rebuild, forget, progress)
-        except Timeout as exc:
-            raise IndexLockedError(
-                "another `coach index` is writing the index; wait for it to finish"
-            ) from exc
+        # Both locks raise IndexLockedError naming the holder.
+        with self._lock(), self.generations.writer_lock():
+            report = self._sync_locked(new_roots, rebuild, forget, progress)
         report.seconds = time.perf_counter() - started
         return report
 

@@ -29,7 +29,7 @@ from assistant.injection_eval import (
     prepare,
     run_corpus,
 )
-from assistant.obedient_fake import MODES, ObedientFakeChatModel
+from tests.obedient_fake import MODES, ObedientFakeChatModel
 from assistant.schemas import Answer, Citation
 from tests.llm_server import LLMServer, llm_settings_for
 

@@ -33,7 +33,7 @@ from assistant.injection_eval import (  # noqa: E402
     prepare,
     run_corpus,
 )
-from assistant.obedient_fake import MODES, ObedientFakeChatModel  # noqa: E402
+from tests.obedient_fake import MODES, ObedientFakeChatModel  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
