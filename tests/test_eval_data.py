@@ -24,6 +24,7 @@ LANGUAGES = {"nb", "nn", "en"}
 SPLITS = ("dev", "test")
 # Rows up to this id are the original set; the abstain rows after it were added for coverage and memory work.
 LAST_ORIGINAL_ID = "q112"
+LAST_ALTERNATING_ID = "q198"  # rows after it are the all-dev widening rows
 HEADING = re.compile(r"^#+ .*\{#([^}]+)\}\s*$")
 
 
@@ -130,17 +131,21 @@ def test_loader_still_reads_the_set(rows: list[dict[str, Any]]) -> None:
 
 
 def test_split_is_the_documented_alternation(rows: list[dict[str, Any]]) -> None:
-    # Within each (style, kind) group, in id order: dev, test, dev, test, ...
+    # Within each (style, kind) group, in id order: dev, test, dev, test, ... The widening rows
+    # (q199-q278, fresh wording written to stress generalisation while tuning) are all dev, so the
+    # test split stays exactly what was reported before.
+    alternating = [r for r in rows if r["id"] <= LAST_ALTERNATING_ID]
     seen: dict[tuple[str, str], int] = defaultdict(int)
-    for r in sorted(rows, key=lambda r: r["id"]):
+    for r in sorted(alternating, key=lambda r: r["id"]):
         group = (r["style"], r["kind"])
         assert r["split"] == SPLITS[seen[group] % 2], r["id"]
         seen[group] += 1
+    assert all(r["split"] == "dev" for r in rows if r["id"] > LAST_ALTERNATING_ID)
     for split in SPLITS:
-        part = [r for r in rows if r["split"] == split]
+        part = [r for r in alternating if r["split"] == split]
         assert {r["style"] for r in part} == STYLES, split
         assert {r["kind"] for r in part} == ABSTAIN_KINDS | {"answerable"}, split
-        assert 0.45 <= len(part) / len(rows) <= 0.55, split
+        assert 0.45 <= len(part) / len(alternating) <= 0.55, split
 
 
 def test_new_not_covered_questions(rows: list[dict[str, Any]]) -> None:
