@@ -444,6 +444,22 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="COACH_", env_nested_delimiter="__", extra="forbid", validate_default=True
     )
+    requests_per_minute: float = Field(
+        60.0,
+        ge=0,
+        le=100_000,
+        description=(
+            "Requests per minute one client may make once its burst is spent: questions, API calls and "
+            "every other UI event. A client is a browser tab or gradio_client session, else a logged-in "
+            "user, else an address. More get HTTP 429 with Retry-After. 0 turns the limit off."
+        ),
+    )
+    request_burst: int = Field(
+        20,
+        ge=1,
+        le=10_000,
+        description="Requests one client may make at once before requests_per_minute applies.",
+    )
 
     data_dir: Path = Field(
         default_factory=_default_data_dir,

@@ -25,3 +25,32 @@ def test_slugify_folds_norwegian_letters() -> None:
     assert slugify("Målrettede løsninger") == "malrettede-losninger"
     assert slugify("Ukentlige en-til-en møter") == "ukentlige-en-til-en-moter"
     assert slugify("???") == "seksjon"
+
+
+def test_stemming_is_safe_from_many_threads() -> None:
+    # The web app answers on worker threads; one shared Snowball stemmer raised IndexError under load.
+    import sys
+    import threading
+
+    from assistant.text import stem
+
+    errors: list[str] = []
+
+    def worker(n: int) -> None:
+        try:
+            for i in range(2000):  # words never seen before, so stem's cache does not hide the stemmer
+                stem(f"tilbakemelding{n}x{i}ene")
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors[:3]

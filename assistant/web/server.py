@@ -20,6 +20,7 @@ from urllib.parse import unquote
 from assistant.config import Settings, WebSettings, apply_offline_environment
 from assistant.web.auth import Authenticator, check_bind, load_users
 from assistant.web.files import prune
+from assistant.web.limits import RateLimiter, RequestLimit, gradio_user
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -105,7 +106,7 @@ def build_ui(settings: Settings) -> Any:
 def create_app(
     ui: Any, web: WebSettings, *, host: str, port: int, users: dict[str, str] | None = None
 ) -> Any:
-    """The FastAPI app: ``/health``, the file-route guard, and the Gradio UI mounted at ``/``.
+    """The FastAPI app: ``/health``, the file-route guard, request limits, and the Gradio UI at ``/``.
 
     Args:
         ui: The :class:`~assistant.web.ui.WebUI`.
@@ -118,6 +119,7 @@ def create_app(
     from fastapi import FastAPI
 
     from assistant import __version__
+    from assistant.web.strings import Texts
     from assistant.web.ui import CSS
 
     @asynccontextmanager
@@ -134,6 +136,15 @@ def create_app(
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "index": ui.chat.coach.index.current_name()}
 
+    limiter = RateLimiter(web.requests_per_minute, web.request_burst)
+    if limiter.enabled:
+        texts = Texts(web.language)
+        api.add_middleware(
+            RequestLimit,
+            limiter=limiter,
+            message=lambda seconds: texts("limit_busy", seconds=seconds),
+            user_of=gradio_user(api),
+        )
     api.add_middleware(FileRouteGuard)
     gr.mount_gradio_app(
         api,

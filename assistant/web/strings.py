@@ -28,6 +28,7 @@ NB: dict[str, str] = {
     "chat_rated_up": "Takk! Svaret er merket som nyttig.",
     "chat_rated_down": "Takk! Svaret er merket som ikke nyttig.",
     "chat_empty_question": "Skriv et spørsmål først.",
+    "limit_busy": "For mange forespørsler på kort tid. Prøv igjen om {seconds} s.",
     # -- conversations (sidebar)
     "conv_heading": "Lagrede samtaler",
     "conv_new": "Ny samtale",
@@ -187,6 +188,7 @@ EN: dict[str, str] = {
     "chat_rated_up": "Thanks! The answer is marked as helpful.",
     "chat_rated_down": "Thanks! The answer is marked as not helpful.",
     "chat_empty_question": "Type a question first.",
+    "limit_busy": "Too many requests in a short time. Try again in {seconds} s.",
     "conv_heading": "Saved conversations",
     "conv_new": "New conversation",
     "conv_list": "Conversations",
