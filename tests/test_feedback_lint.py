@@ -39,7 +39,7 @@ def flagged(result: LintResult, text: str, rule: str) -> list[str]:
 def test_json_contract_has_exactly_the_documented_keys(linter: FeedbackLinter) -> None:
     payload = linter.lint("Du er lat. Du glemmer alltid møtene.").as_json()
     assert set(payload) == {"parts", "findings"}
-    assert set(payload["parts"]) == set(PARTS)  # type: ignore[arg-type]
+    assert set(payload["parts"]) == set(PARTS)  # type: ignore[call-overload]
     assert all(isinstance(v, bool) for v in payload["parts"].values())  # type: ignore[attr-defined]
     for finding in payload["findings"]:  # type: ignore[attr-defined]
         assert set(finding) == {"rule", "message", "start", "end", "suggestion"}
@@ -417,9 +417,15 @@ def test_no_label_when_rejected_about_something_else_or_not_a_label(
     assert "personal-label" not in style(linter.lint(text))
 
 
-def test_a_rejected_label_counts_as_positive(linter: FeedbackLinter) -> None:
+def test_a_rejected_label_is_no_label_and_no_praise_on_its_own(linter: FeedbackLinter) -> None:
+    # Rows f276/f282: rejecting a label separates person and behaviour, but praises nothing.
     result = linter.lint("Jeg tror ikke et sekund at du er uinteressert. Men referatet kom en uke for sent.")
-    assert result.parts["positive"] and "personal-label" not in style(result)
+    assert not result.parts["positive"] and "personal-label" not in style(result)
+    # With real praise next to it, the praise still counts ("careless" is not a failure here).
+    praised = linter.lint(
+        "I don't think you're careless – your renewals have been excellent. But the memo was late."
+    )
+    assert praised.parts["positive"]
 
 
 @pytest.mark.parametrize(
@@ -501,3 +507,117 @@ def test_the_issue_examples_are_flagged(linter: FeedbackLinter, text: str, rule:
 def test_a_coordinated_praise_is_no_label(linter: FeedbackLinter) -> None:
     text = "Du er alltid godt forberedt og veldig grundig."
     assert "personal-label" not in style(linter.lint(text))
+
+
+# -- consequences across phrasings, and what is not one -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du har ikke ringt tilbake til Berg. Dette kan ende med at de går til en annen leverandør.",
+        "Du glemte vareprøvene, og hos Nordlys endte det med et nei.",
+        "Du har ikkje levert køyrebøkene. Eg har hatt rekneskapen på nakken to gonger på grunn av det.",
+        "Du sendte tilbudet uten frakt, og kunden kalte deg «uryddig» etterpå.",
+        "You sent the proposal without the pricing appendix, which delayed the approval by a week.",
+        "You interrupted the buyer three times. She ended the call early.",
+        "Du avlyste demoen i siste liten. Kunden var rasende.",
+        "Du sendte fakturaen uten ordrenummer, og kunden har returnert den.",
+    ],
+)
+def test_consequences_in_many_phrasings(linter: FeedbackLinter, text: str) -> None:
+    assert linter.lint(text).parts["consequence"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a good effect inside praise-only text is part of the praise
+        "Du svarer alltid på henvendelser samme dag, og det er derfor Coop ba om deg igjen. Takk!",
+        # the benefit of a proposed fix, said as a condition
+        "Hvis du leser ordrehistorikken før du ringer, blir samtalene kortere og bedre.",
+        "If you prepare the agenda the day before, the meetings will be shorter.",
+    ],
+)
+def test_good_effects_and_benefits_are_no_consequence(linter: FeedbackLinter, text: str) -> None:
+    result = linter.lint(text)
+    assert not result.parts["consequence"] and not result.parts["problem"]
+    assert "absolute-language" not in style(result)
+
+
+def test_a_condition_with_a_benefit_proposes_a_way_forward(linter: FeedbackLinter) -> None:
+    proposal = linter.lint("Hvis du leser ordrehistorikken før du ringer, blir samtalene kortere.")
+    assert proposal.parts["improvement"]
+    assert not linter.lint("Hvis du fortsetter sånn, mister vi kunden.").parts["improvement"]
+
+
+def test_a_subject_after_a_fronted_adverb_is_someone_else(linter: FeedbackLinter) -> None:
+    result = linter.lint("Leverandøren har sagt opp avtalen, og nå står vi uten lager i Bodø.")
+    assert not result.parts["problem"] and result.parts["consequence"]
+
+
+def test_a_judged_act_is_the_problem_and_a_state_verdict_is_not(linter: FeedbackLinter) -> None:
+    assert linter.lint("Du sendte kontrakten tre dager etter at fristen hadde gått ut.").parts["problem"]
+    assert linter.lint("Det var dårlig gjort å flytte kundemøtet uten å si fra.").parts["problem"]
+    assert not linter.lint("Tallene dine for mars er ikke gode nok.").parts["problem"]
+    assert not linter.lint("Your forecast looks weak this quarter.").parts["problem"]
+    assert not linter.lint("Det er aldri for sent å ta et kurs i forhandling.").parts["problem"]
+
+
+# -- courtesy, names, sentence ends ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kan du sende meg referatet innen kl. 14 i dag, takk.",
+        "could you update the deal stage in the CRM before noon? thanks!",
+    ],
+)
+def test_a_bare_thanks_after_an_ask_is_courtesy(linter: FeedbackLinter, text: str) -> None:
+    result = linter.lint(text)
+    assert result.parts["improvement"] and not result.parts["positive"]
+
+
+def test_thanks_for_something_done_stays_praise(linter: FeedbackLinter) -> None:
+    result = linter.lint("Send meg tallene i morgen. Takk for at du tok kundemøtet for meg i går!")
+    assert result.parts["positive"]
+
+
+def test_a_capitalised_name_mid_sentence_is_no_imperative(linter: FeedbackLinter) -> None:
+    result = linter.lint("Du holdt alle fristene i høst, og Lag Bygg AS sendte meg en takk for det.")
+    assert not result.parts["improvement"] and not result.parts["problem"]
+
+
+def test_abbreviations_and_ordinals_end_no_sentence() -> None:
+    from assistant.feedback.segment import sentence_spans
+
+    text = "Møtet er flyttet til 4. mars kl. 10 hos f.eks. Telenor. Ta med tallene."
+    assert [text[a:b] for a, b in sentence_spans(text)] == [
+        "Møtet er flyttet til 4. mars kl. 10 hos f.eks. Telenor.", "Ta med tallene."
+    ]
+
+
+# -- absolute language: hedges, nicknames --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du har nesten aldri med deg agenda til kundemøtene.",
+        "You hardly ever log your calls on the same day.",
+        "Du er ikke alltid like godt forberedt til demoene.",
+    ],
+)
+def test_a_hedged_sweeping_word_is_not_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+def test_without_fail_in_criticism_is_absolute(linter: FeedbackLinter) -> None:
+    result = linter.lint("Without fail, your expense reports arrive after the cut-off.")
+    assert "absolute-language" in style(result)
+
+
+def test_a_mocking_nickname_is_a_sarcastic_label(linter: FeedbackLinter) -> None:
+    result = linter.lint("Good call, Sherlock. You sent the renewal to the wrong address.")
+    assert "personal-label" in style(result) and not result.parts["positive"]

@@ -7,12 +7,14 @@ The method, in short (every word list is data in ``knowledge/feedback/*.tsv``):
   of a contrast are judged apart.
 - **positive**: a praise cue about the person that is not negated ("ikke bra"), not a courtesy ("ha
   en fin dag"), not part of an ask ("hadde vært fint om …"), not describing someone else ("gode
-  kundar") and not sarcastic; a rejected label ("jeg mener ikke at du er lat") counts. Praise in a
+  kundar") and not sarcastic; a rejected label ("jeg mener ikke at du er lat") is no failure, but
+  no praise on its own either; a bare thanks after an ask is courtesy. Praise in a
   sentence that also names a failure, with no contrast word between them, is sarcasm ("Takk for at
   du alltid holder oss underholdt – kontrakten manglet side 3"); so is praise next to a sarcastic
   label and bare praise right before a failure (:mod:`assistant.feedback.context`).
 - **improvement**: an ask (modal, request, "neste gang", a proposal, or an imperative verb opening
-  a clause, also one the lexicon does not know: "Last opp de sju innen fredag", "Rename them"), or a
+  a clause, also one the lexicon does not know: "Last opp de sju innen fredag", "Rename them"), a
+  condition with its benefit ("Hvis du åpner kundekortet først, blir samtalene kortere"), or a
   vague ask ("skjerp deg"); "fortsett sånn" is praise, not an ask.
 - **problem** and **consequence**: see :mod:`assistant.feedback.criticism`. Allusions ("det som
   skjedde i forrige uke") and general dissatisfaction ("ikke bra nok") are not problems; the benefit
@@ -21,7 +23,7 @@ The method, in short (every word list is data in ``knowledge/feedback/*.tsv``):
 
 from __future__ import annotations
 
-from assistant.feedback.context import bare_praise_sarcasm, mark_mocking, praise_context
+from assistant.feedback.context import bare_praise_sarcasm, courtesy_thanks, mark_mocking, praise_context
 from assistant.feedback.criticism import CriticismMarker, dated_clause, effect_before_cause
 from assistant.feedback.lexicon import Hit, Lexicon
 from assistant.feedback.segment import Analysis, Clause, Segmenter, Sentence, sentence_spans
@@ -73,6 +75,7 @@ class TextAnalyzer:
             if i and sentences[i - 1].sarcastic and len(sentence.tokens) <= 4:
                 sentence.sarcastic = True  # "Great, another missed deadline. Thanks a lot."
             problem_seen = self._mark_parts(sentence, problem_seen)
+        courtesy_thanks(sentences)
         bare_praise_sarcasm(text, sentences)
         praise_context(sentences)
         return Analysis(text, guess, sentences)
@@ -100,7 +103,7 @@ class TextAnalyzer:
                 continue  # "før kunden har signert": someone else's success, the person not named
             praise.append(hit)
         # "Jeg mener ikke at du er lat", "nobody thinks you're lazy": a word in the person's favour.
-        return praise + hits["keep_going"] + person_labels(sentence).rejected
+        return praise + hits["keep_going"]
 
     def _about_someone_else(self, sentence: Sentence, clause: Clause) -> bool:
         people = ("second", "second_object", "second_possessive")
@@ -133,7 +136,24 @@ class TextAnalyzer:
             if (markers or imperative or vague or self._led_imperative(sentence, clause)
                     or opening_imperative(sentence, clause, start, after_ask)):
                 asks.add(id(clause))
+        if self._proposed_condition(sentence):
+            asks.add(id(sentence.clauses[0]))
         return asks
+
+    @staticmethod
+    def _proposed_condition(sentence: Sentence) -> bool:
+        """Whether a sentence proposes a way forward as a condition on the person and its benefit.
+
+        "Hvis du åpner kundekortet først, blir samtalene kortere", with no harm named.
+        """
+        hits = sentence.hits
+        opens = any(h.first == 0 for h in hits["condition"])
+        if sentence.question or not opens or len(sentence.clauses) < 2:
+            return False
+        rest = sentence.clauses[1:]
+        benefit = any(sentence.in_clause("benefit", c) for c in rest)
+        harm = any(sentence.in_clause(cue, c) for c in rest for cue in ("problem", "effect", "cons_marker"))
+        return benefit and not harm and not hits["negator"]
 
     @staticmethod
     def _led_imperative(sentence: Sentence, clause: Clause) -> bool:
@@ -161,8 +181,13 @@ class TextAnalyzer:
             if self.is_vague_ask(sentence, hit):
                 asks.add(id(sentence.clause_of(hit.first)))
         praise = self._genuine_praise(sentence, asks)
-        # "You never miss a follow-up": a failure word inside the praise is part of the praise.
-        harm = [h for h in hits["problem"] + hits["effect"] if not _any_overlap(h, praise)]
+        # "You never miss a follow-up": a failure word inside the praise is part of the praise;
+        # a rejected label ("I don't think you're careless") is no failure either.
+        rejected = person_labels(sentence).rejected
+        harm = [
+            h for h in hits["problem"] + hits["effect"]
+            if not _any_overlap(h, praise + rejected + hits["not_problem"])
+        ]
 
         def block(hit: Hit) -> int:  # praise before a colon heads what follows; it is not sarcasm
             return sum(1 for c in sentence.colons if c < hit.start)

@@ -29,6 +29,26 @@ def mark_mocking(sentences: list[Sentence]) -> None:
             sentence.sarcastic = True
 
 
+def courtesy_thanks(sentences: list[Sentence]) -> None:
+    """Drop the praise of a bare thanks that follows an ask: it thanks for the favour asked.
+
+    "Send dei innan fredag kl. 15, takk.", "can you add the numbers before 3? thanks!": courtesy.
+    "Takk for at du tok over kundene" thanks for something done and stays praise.
+    """
+    asked = False  # the sentence before asks for something
+    for sentence in sentences:
+        dropped = False
+        for clause in sentence.clauses:
+            bare = any((h.first, h.last) == (clause.first, clause.last) for h in sentence.hits["bare_thanks"])
+            if asked and bare and "positive" in clause.parts:
+                clause.parts.discard("positive")
+                dropped = True
+            asked = asked or clause.ask
+        asked = any(c.ask for c in sentence.clauses)
+        if dropped:
+            sentence.positive_segments = {c.segment for c in sentence.clauses if "positive" in c.parts}
+
+
 def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
     """Drop the praise of a bare praise sentence followed by a failure in a text that asks for nothing."""
     if any(c.ask for s in sentences for c in s.clauses):

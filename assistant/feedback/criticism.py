@@ -17,6 +17,9 @@ from assistant.feedback.lexicon import Hit
 from assistant.feedback.segment import Clause, Segmenter, Sentence, any_overlap
 from assistant.feedback.signals import event_times, opens_with_action
 
+# Norwegian subject pronouns of someone else: never an object, so after a verb they are its subject.
+_SUBJECT_PRONOUNS = frozenset({"vi", "me", "de", "dei", "han", "hun", "ho", "jeg", "eg"})
+
 
 class CriticismMarker:
     """Marks problem and consequence in one clause at a time.
@@ -59,6 +62,7 @@ class CriticismMarker:
             # ("dette er dårlig") names no behaviour.
             if not any(m.first <= h.first for m in markers)
             and not any_overlap(h, verdicts + cue("label") + cue("label_noun") + cue("sarcastic_label"))
+            and not any_overlap(h, cue("not_problem"))  # "det er aldri for seint å lære"
         ]
         if someone_else:
             # What a customer does is not the person's doing; after the problem it is what the
@@ -81,6 +85,9 @@ class CriticismMarker:
         turned = problem_seen and not subject and bool(cue("became")) and bool(explicit)
         if markers or harms or pointed or turned:
             clause.parts.add("consequence")
+            # "…, og det er derfor Europris ba om deg": a causal marker with no harm is a good
+            # effect when the problem turns out to be praise.
+            clause.derived = not (harms or pointed or turned)
         elif refused or (after and (negated or now_state or (someone_else and cue("request")))):
             # "Kunden betalte ikkje i tide", "They now know our floor price", "to kunder har bedt om
             # de prisene": after the problem, a negated or now-state clause about someone else, or
@@ -136,6 +143,10 @@ class CriticismMarker:
             clause.parts.add("problem")
             # a label on the behaviour ("ubrukeleg på oppfølging") is criticism, never praise
             clause.neutral = not (negated or sentence.sarcastic or labelled)
+        elif not someone_else and not sentence.question and any(
+            t.text == "å" for j in cue("judgement") for t in sentence.tokens[j.last + 1 : clause.last + 1]
+        ):
+            clause.parts.add("problem")  # "Det var dårlig gjort å avlyse møtet en time før": the judged act
         elif (
             negated and not cue("second") and not cue("cons_marker") and not someone_else
             and not problem_seen
@@ -149,8 +160,12 @@ class CriticismMarker:
         start = self.segmenter.content_start(sentence, clause)
         if sentence.in_clause("report_verb", clause):
             return False  # "kunden oppdaget at kontrakten manglet side 3" reports the person's doing
+        # "og no står vi utan …": after a fronted adverb the subject pronoun follows the verb.
+        inverted = start > clause.first and sentence.language == "no"
         return any(
-            h.first == start and not any_overlap(h, sentence.hits["not_third_person"])
+            (h.first == start or (inverted and h.first == start + 1 and h.first == h.last
+                                  and sentence.tokens[h.first].text in _SUBJECT_PRONOUNS))
+            and not any_overlap(h, sentence.hits["not_third_person"])
             for h in sentence.hits["third_person"]
         )
 
@@ -181,7 +196,10 @@ def effect_before_cause(sentence: Sentence) -> None:
     "Tre kunder ringte meg i dag fordi du ikke hadde svart": the effect comes first, then the cause.
     "Du glemte å sende invitasjonen, så bare fire kunder meldte seg på": a result follows "så"/"so".
     """
+    breaks = {h.first for h in sentence.hits["clause_break"]}
     for first, second in pairwise(sentence.clauses):
+        # "…, og da blir møtene …": the link may follow the conjunction that opens the clause.
+        lead = second.first + 1 if second.first in breaks else second.first
         if (
             "problem" in second.parts and any(h.first == second.first for h in sentence.hits["cause_link"])
             and not (first.parts or first.ask or first.segment in sentence.positive_segments)
@@ -189,7 +207,7 @@ def effect_before_cause(sentence: Sentence) -> None:
             first.parts.add("consequence")
         if (
             "problem" in first.parts and not first.neutral
-            and any(h.first == second.first for h in sentence.hits["result_link"])
+            and any(h.first in (second.first, lead) for h in sentence.hits["result_link"])
             and not (second.ask or second.segment in sentence.positive_segments)
         ):
             second.parts.add("consequence")
@@ -206,5 +224,7 @@ def dated_clause(sentence: Sentence, asks: set[int]) -> Clause | None:
         if id(sentence.clause_of(t.first)) not in asks
         and sentence.clause_of(t.first).segment not in sentence.positive_segments
     ]
+    # A day and a clock time side by side ("tysdag kl. 10") are one time, not two.
+    times = [t for i, t in enumerate(times) if not (i and times[i - 1].last + 1 >= t.first)]
     words = {" ".join(tok.text for tok in sentence.tokens[t.first : t.last + 1]) for t in times}
     return sentence.clause_of(times[0].first) if len(words) >= 2 else None

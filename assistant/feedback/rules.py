@@ -68,6 +68,8 @@ class StyleRules:
                 continue
             if any(p.first <= hit.first <= p.last for p in praise) and not sentence.sarcastic:
                 continue
+            if any(h.first <= hit.first <= h.last + 1 for h in sentence.hits["hedge"]):
+                continue  # "nesten aldri", "not always": a frequency, not a verdict
             if sentence.sarcastic or self._about_person(sentence, hit):
                 flagged.append(hit)
         return flagged

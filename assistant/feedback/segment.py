@@ -14,6 +14,31 @@ _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+|\s*\n\s*")
 _CLAUSE_MARK = re.compile(r"[^\w\s'’/%&-]|\s[-–—]\s")
 
 
+# Abbreviations whose period ends no sentence ("kl. 15", "ca. 20", "f.eks. Telenor", "Mr. Hale").
+_ABBREVIATIONS = frozenset({
+    "kl", "ca", "nr", "mr", "mrs", "ms", "dr", "jf", "evt", "ev", "inkl", "ekskl", "tlf", "f.eks", "bl.a",
+    "e.g", "i.e", "vs", "pkt", "avd",
+})
+_WORD_BEFORE = re.compile(r"([\w.]+)\.$")
+
+
+def _no_end(text: str, stop: int, after: int) -> bool:
+    """Whether the period at ``stop`` belongs to an abbreviation or an ordinal, not a sentence end.
+
+    "kl. 15", "f.eks. Telenor": a known abbreviation; "3. januar", "den 4. mars": an ordinal number
+    followed by a lower-case word or a number.
+    """
+    if text[stop - 1 : stop] != "." or after >= len(text) or "\n" in text[stop:after]:
+        return False
+    word = _WORD_BEFORE.search(text[max(stop - 8, 0) : stop])
+    if word is None:
+        return False
+    before, following = word.group(1).lower(), text[after]
+    if before in _ABBREVIATIONS:
+        return True
+    return before.isdigit() and len(before) <= 2 and (following.islower() or following.isdigit())
+
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Cut text into sentences by end punctuation and line breaks, keeping character offsets.
 
@@ -26,6 +51,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
+        if _no_end(text, match.start(), match.end()):
+            continue
         spans.append((start, match.start()))
         start = match.end()
     spans.append((start, len(text)))
@@ -57,7 +84,8 @@ class Clause:
         neutral: Whether it counts as a problem only because it says what the person did, with no
             word of criticism (such a clause next to praise, in a text with no ask, is the praise).
         derived: Whether it counts as a consequence only because it follows such a problem (a
-            negated or "now" clause about someone else); it falls with a neutral problem.
+            negated or "now" clause about someone else, or a causal marker with no harm: "det er
+            derfor kunden ba om deg"); it falls with a neutral problem.
     """
 
     first: int
@@ -86,6 +114,7 @@ class Sentence:
         positive_segments: Segments with genuine praise.
         colons: Offsets of colons in the sentence (a colon ends a heading such as "Dette er bra:").
         language: The half of the lexicon it was read with: ``no``, ``en`` or ``*``.
+        names: Indices of capitalised tokens inside running text (names, not verbs).
     """
 
     start: int
@@ -98,6 +127,7 @@ class Sentence:
     positive_segments: set[int] = field(default_factory=set)
     colons: tuple[int, ...] = ()
     language: str = "*"
+    names: frozenset[int] = frozenset()
 
     def clause_of(self, token_index: int) -> Clause:
         """The clause holding a token."""
@@ -160,7 +190,8 @@ class Segmenter:
         "not_third_person", "characterisation", "report_verb", "result_link", "statement_frame",
         "now_marker", "imperative_lead", "not_verb", "time_point", "time_frame", "deadline", "finite",
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
-        "request", "became",
+        "request", "became", "bare_thanks", "not_problem", "hedge",
+        "condition", "benefit",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
@@ -185,6 +216,14 @@ class Segmenter:
         """Tokenise one sentence of text, find every cue in it and cut it into clauses."""
         tokens = tokenize(text[start:end], start)
         hits = {cue: self.lexicon.find(cue, tokens, language) for cue in self.CUES}
+        # A capital inside running text marks a name ("og Spar Fauske sendte …"), not a verb told to
+        # someone; after a colon or a dash ("Neste gang: Send …") a capital may open an instruction.
+        names = {
+            i for i in range(1, len(tokens))
+            if text[tokens[i].start].isupper()
+            and text[tokens[i - 1].end : tokens[i].start].strip() in ("", ",")
+        }
+        hits["imperative"] = [h for h in hits["imperative"] if h.first not in names]
         hits["antonym"] = antonym_labels(self.lexicon, tokens, hits, language)
         if language != "no":
             hits["positive"] = sorted(
@@ -197,19 +236,28 @@ class Segmenter:
         }
         breaks = {h.first for h in hits["clause_break"]} - inside
         contrasts = {h.first for h in hits["contrast"]} - inside
+        subordinators = {h.first for h in hits["subordinate"]}
         clauses: list[Clause] = []
         segment = 0
         for i, token in enumerate(tokens):
             gap = text[tokens[i - 1].end : token.start] if i else ""
             if i in contrasts:
                 segment += 1  # segments after a contrast word ("Men …") are numbered from 1
-            if i == 0 or i in breaks or i in contrasts or _CLAUSE_MARK.search(gap):
+            # A period inside a sentence belongs to an abbreviation or an ordinal ("kl. 15", "3. mai").
+            mark = gap.strip() != "." and _CLAUSE_MARK.search(gap)
+            # "og da blir …": a conjunction right after the one that opened the clause opens no other.
+            # (A subordinator keeps its own clause: "og når kunden ringte, …".)
+            stacked = i in breaks and i not in contrasts | subordinators and not mark and bool(clauses) and (
+                clauses[-1].first == i - 1 and i - 1 in breaks
+            )
+            if i == 0 or (i in breaks and not stacked) or i in contrasts or mark:
                 clauses.append(Clause(i, i, segment, token.start, token.end))
             clauses[-1].last, clauses[-1].end = i, token.end
         question = text[start:end].rstrip().endswith("?")
         colons = tuple(start + i for i, ch in enumerate(text[start:end]) if ch == ":")
         return Sentence(
-            start, end, tokens, clauses, hits, question=question, colons=colons, language=language
+            start, end, tokens, clauses, hits, question=question, colons=colons, language=language,
+            names=frozenset(names),
         )
 
     def content_start(self, sentence: Sentence, clause: Clause) -> int:

@@ -193,7 +193,7 @@ def opening_imperative(sentence: Sentence, clause: Clause, start: int, after_ask
         return False
     lead = sentence.tokens[clause.first].text
     led = start > clause.first and sentence.language == "no" and (lead in _RESULT_LEADS or after_ask)
-    if start != 0 and not led:
+    if (start != 0 and not led) or start in sentence.names:
         return False
     first, second = sentence.tokens[start].text, sentence.tokens[start + 1].text
     if any(h.first == start for cue in _KNOWN for h in sentence.hits.get(cue, ())):
