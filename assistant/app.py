@@ -82,6 +82,7 @@ class Coach:
         """The retriever over the published index (rebuilt when a sync publishes a new generation)."""
         generation = self.index.current_name()
         if self._retriever is None or generation != self._retriever_generation:
+            from assistant.aliases import load_aliases
             from assistant.retrieval import Retriever
             from assistant.thesaurus import Thesaurus
             from assistant.wordmap import WordMap
@@ -97,6 +98,7 @@ class Coach:
                 Thesaurus.load(self.settings.retrieval.thesaurus),
                 bm25=self.index.lexical_index(view, chunks),
                 word_map=WordMap.load(self.settings.retrieval.word_map),
+                aliases=load_aliases(self.settings.retrieval.aliases),
             )
             self._retriever_generation = view.generation.name
         return self._retriever

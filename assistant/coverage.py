@@ -113,7 +113,9 @@ class CoverageJudge:
             return CoverageDecision(False, AIMED_AT_ASSISTANT, detail=request)
         if not retrieval.covered or not retrieval.hits:
             return CoverageDecision(False, BELOW_FLOOR, self.related(retrieval.hits))
-        if retrieval.relevance < self.settings.strong_relevance:
+        # What question aliases added to the relevance lifts a question over the floor but never past
+        # the topic veto: an alias in shared words ("sier ... selger") is weak evidence on its own.
+        if retrieval.relevance - retrieval.alias_lift < self.settings.strong_relevance:
             veto = self._topic_veto(question, retrieval.hits[: self.settings.support_hits])
             if veto is not None:
                 topic, score = veto

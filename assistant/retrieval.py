@@ -12,12 +12,13 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.vectorstores import VectorStore
 from pydantic import ConfigDict, Field
 
+from assistant.aliases import Alias, AliasIndex
 from assistant.backends.vectorstore import similarity_search
 from assistant.bm25 import BM25Index
 from assistant.config import RetrievalSettings
 from assistant.errors import IndexStateError
 from assistant.query_normaliser import QueryNormaliser
-from assistant.schemas import Chunk, Hit, Retrieval
+from assistant.schemas import AliasMatch, Chunk, Hit, Retrieval
 from assistant.text import guess_language
 from assistant.thesaurus import Thesaurus
 from assistant.vectors import VectorMatrix
@@ -46,6 +47,8 @@ class Retriever:
             from the chunks when not given.
         word_map: Nynorsk → Bokmål word forms applied to questions on the lexical side (none by
             default); see :class:`~assistant.query_normaliser.QueryNormaliser`.
+        aliases: Question aliases of guidance sentences (none by default); see
+            :mod:`assistant.aliases`.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class Retriever:
         *,
         bm25: BM25Index | None = None,
         word_map: WordMap | None = None,
+        aliases: Sequence[Alias] = (),
     ) -> None:
         self._store = store
         self._embeddings = embeddings
@@ -77,6 +81,7 @@ class Retriever:
         self._normaliser = QueryNormaliser(
             self._bm25, word_map, self._thesaurus, typos=settings.typo_tolerance
         )
+        self._aliases = AliasIndex(aliases, self._chunks)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -134,12 +139,14 @@ class Retriever:
         normalised = self.normalise(question)
         lexical_query = self._expanded(normalised)
         lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
+        aliases = self._aliases.match(normalised) if mode in ("hybrid", "bm25") else []
 
         fused: dict[int, float] = {}
         weights = {"dense": s.dense_weight, "bm25": s.bm25_weight} if mode == "hybrid" else {
             "dense": 1.0, "bm25": 1.0
         }
-        for name, ranking in (("dense", dense), ("bm25", lexical)):
+        weights["alias"] = s.alias_weight
+        for name, ranking in (("dense", dense), ("bm25", lexical), ("alias", _alias_ranking(aliases))):
             for rank, item in enumerate(ranking, start=1):
                 fused[item.position] = fused.get(item.position, 0.0) + weights[name] / (s.rrf_k + rank)
         similarity = {r.position: r.score for r in dense}
@@ -164,12 +171,14 @@ class Retriever:
         top_similarity = dense[0].score if dense else 0.0
         coverage = self._bm25.coverage(self._expanded(question), lexical[0].position) if lexical else 0.0
         language_bonus = s.english_question_bonus if guess_language(question) == "en" else 0.0
+        alias_lift = 0.0
         if mode == "bm25":
             relevance, floor = coverage, s.bm25_floor
         elif mode == "dense":
             relevance, floor = top_similarity + language_bonus, s.dense_floor
         else:
-            relevance = top_similarity + s.bm25_relevance_weight * coverage + language_bonus
+            alias_lift = s.alias_relevance_weight * self._aliases.coverage(normalised)
+            relevance = top_similarity + s.bm25_relevance_weight * coverage + alias_lift + language_bonus
             floor = s.relevance_floor
         return Retrieval(
             question=question,
@@ -180,7 +189,18 @@ class Retriever:
             bm25_coverage=coverage,
             query_vector=vector,
             lexical_question=normalised,
+            aliases=aliases,
+            alias_lift=alias_lift,
         )
+
+
+def _alias_ranking(matches: Sequence[AliasMatch]) -> list[_Ranked]:
+    """Chunks in the order of their best alias match (a chunk once, at its best)."""
+    ranked: dict[int, float] = {}
+    for match in matches:
+        for position in match.positions:
+            ranked.setdefault(position, match.strength)
+    return [_Ranked(p, score) for p, score in ranked.items()]
 
 
 class HybridRetriever(BaseRetriever):

@@ -116,6 +116,23 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class AliasMatch:
+    """An alias sentence the asked question matched (see :mod:`assistant.aliases`).
+
+    Attributes:
+        sentence: The guidance sentence the alias names.
+        section: Its section key.
+        strength: The match relative to the best one for this question (1.0 for the best).
+        positions: Positions (in the retriever's chunk list) of the chunks holding the sentence.
+    """
+
+    sentence: str
+    section: str
+    strength: float
+    positions: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Retrieval:
     """The outcome of retrieving for one question.
 
@@ -129,6 +146,9 @@ class Retrieval:
         query_vector: The question's embedding, when the dense ranker ran (reused by the composer).
         lexical_question: The question as the lexical side reads it (lower case, Nynorsk forms and
             typos replaced by the corpus's words); empty when not computed.
+        aliases: Guidance sentences whose question aliases the question matched, best first
+            (see :mod:`assistant.aliases`).
+        alias_lift: The part of ``relevance`` that alias coverage added.
     """
 
     question: str
@@ -139,6 +159,8 @@ class Retrieval:
     bm25_coverage: float = 0.0
     query_vector: list[float] | None = None
     lexical_question: str = ""
+    aliases: list[AliasMatch] = field(default_factory=list)
+    alias_lift: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ class ExtractiveEngine:
         # The selector matches words: it reads the question as the lexical ranker did (Nynorsk forms
         # and typos in the corpus's words) when the retriever provides that.
         asked = retrieval.lexical_question or retrieval.question
-        chosen = self._selector.select(asked, retrieval.hits, fixed=lead)
+        chosen = self._selector.select(asked, retrieval.hits, fixed=lead, aliases=retrieval.aliases)
         if not chosen:  # every sentence was a fragment: quote the best chunk as it stands
             chosen = [Candidate(s, top, i, 0.0) for i, s in enumerate(chunk_sentences(top))]
         if not chosen:  # nothing to quote at all (an empty chunk): never answer without a source

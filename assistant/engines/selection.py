@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from assistant.bm25 import BM25Index
-from assistant.schemas import Hit
+from assistant.schemas import AliasMatch, Hit
 from assistant.text import content_terms, split_sentences, stem, words
 from assistant.thesaurus import Thesaurus
 
@@ -32,6 +32,9 @@ _LIST_BONUS = 0.1
 _QUESTION_TYPE_BONUS = 0.1
 _CONTRAST_BONUS = 0.1
 _FAQ_BONUS = 0.1
+# A sentence whose question aliases the question matched (scaled by the match's strength): the
+# alias file says in managers' words what the sentence answers (see assistant.aliases).
+_ALIAS_BONUS = 0.5
 _SHORT_PENALTY = 0.1
 _RANK_STEP = 0.05
 # A sentence from a section not yet quoted must score close to the best one: a weaker sentence from
@@ -156,8 +159,16 @@ class SentenceSelector:
         self._max_chars = max_chars
         self._per_chunk = per_chunk
 
-    def candidates(self, question: str, hits: Sequence[Hit]) -> list[Candidate]:
-        """Every sentence of the hits with its score, in hit and reading order."""
+    def candidates(
+        self, question: str, hits: Sequence[Hit], aliases: Sequence[AliasMatch] = ()
+    ) -> list[Candidate]:
+        """Every sentence of the hits with its score, in hit and reading order.
+
+        Args:
+            question: The question.
+            hits: Ranked hits.
+            aliases: Alias sentences the question matched (their sentences score higher).
+        """
         found = [
             (text, hit, position)
             for hit in hits
@@ -180,11 +191,17 @@ class SentenceSelector:
             score += _shape_bonus(question, text)
             score += _FAQ_BONUS * (hit.chunk.kind == "faq")
             score -= _RANK_STEP * (hit.rank - 1)
+            score += _ALIAS_BONUS * _alias_strength(text, aliases)
             scored.append(Candidate(text, hit, position, score))
         return scored
 
     def select(
-        self, question: str, hits: Sequence[Hit], *, fixed: Sequence[Candidate] = ()
+        self,
+        question: str,
+        hits: Sequence[Hit],
+        *,
+        fixed: Sequence[Candidate] = (),
+        aliases: Sequence[AliasMatch] = (),
     ) -> list[Candidate]:
         """The sentences to quote, grouped by chunk (best chunk first) and in reading order within one.
 
@@ -192,6 +209,7 @@ class SentenceSelector:
             question: The question.
             hits: Ranked hits.
             fixed: Sentences that must lead the answer (an FAQ's answer); they count against the bounds.
+            aliases: Alias sentences the question matched (see :mod:`assistant.aliases`).
 
         Returns:
             The chosen sentences.
@@ -201,7 +219,8 @@ class SentenceSelector:
         length = sum(len(c.text) for c in chosen)
         taken = {(c.hit.chunk.id, c.position) for c in chosen}
         sections = {c.hit.chunk.section_key for c in chosen}
-        ranked = sorted(self.candidates(question, hits), key=lambda c: (-c.score, c.hit.rank, c.position))
+        scored = self.candidates(question, hits, aliases)
+        ranked = sorted(scored, key=lambda c: (-c.score, c.hit.rank, c.position))
         best = ranked[0].score if ranked else 0.0
         for candidate in ranked:
             if len(chosen) >= self._max_sentences:
@@ -220,6 +239,19 @@ class SentenceSelector:
             per_chunk[chunk_id] += 1
             length += len(candidate.text)
         return _reading_order(chosen, len(fixed))
+
+
+def _alias_strength(sentence: str, aliases: Sequence[AliasMatch]) -> float:
+    """The strongest alias match naming this sentence (0 when none does).
+
+    Containment either way: the sentence splitter may cut an alias sentence at a colon, or keep
+    two sentences together that the alias names one of.
+    """
+    flat = " ".join(sentence.split())
+    return max(
+        (m.strength for m in aliases if (named := " ".join(m.sentence.split())) in flat or flat in named),
+        default=0.0,
+    )
 
 
 def _reading_order(chosen: list[Candidate], fixed: int) -> list[Candidate]:

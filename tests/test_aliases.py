@@ -1,0 +1,89 @@
+"""Question aliases: loading, binding to chunks, matching, and their effect on ranking and quoting."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from assistant.aliases import Alias, AliasIndex, load_aliases
+from assistant.app import Coach
+from assistant.config import PROJECT_ROOT
+from assistant.engines.selection import SentenceSelector
+from assistant.errors import ConfigError
+from assistant.schemas import Chunk, Hit
+from assistant.thesaurus import Thesaurus
+
+BUNDLED = PROJECT_ROOT / "knowledge" / "questions.jsonl"
+
+
+def _chunk(section_key: str, body: str) -> Chunk:
+    return Chunk("doc.md", "/doc.md", section_key.title(), section_key, "guidance", "nb", "", body)  # type: ignore[arg-type]
+
+
+CHUNKS = [
+    _chunk("mote", "Møtet bør være ukentlig. Det gir rom for coaching av selgeren."),
+    _chunk("ros", "Ros bør gis offentlig. Kritikk gis alltid under fire øyne."),
+    _chunk("ros", "En annen del av samme seksjon uten setningen."),
+]
+ALIASES = [
+    Alias("mote", "Det gir rom for coaching av selgeren.", ("hva får selgeren ut av praten hver uke",)),
+    Alias("ros", "Kritikk gis alltid under fire øyne.", ("skal jeg kjefte foran hele gjengen",)),
+    Alias("ros", "Denne setningen finnes ikke lenger.", ("en foreldet alias",)),
+    Alias("mote", "Kritikk gis alltid under fire øyne.", ("feil seksjon",)),
+]
+
+
+def test_load_reads_rows_and_names_the_bad_line(tmp_path: Path) -> None:
+    good = {"section": "a", "sentence": "En setning her.", "questions": ["Spørsmål?", " "]}
+    path = tmp_path / "q.jsonl"
+    path.write_text(json.dumps(good) + "\n\n", encoding="utf-8")
+    assert load_aliases(path) == [Alias("a", "En setning her.", ("Spørsmål?",))]
+    assert load_aliases(None) == []
+    path.write_text(json.dumps(good) + "\n" + json.dumps({"section": "a"}) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"q.jsonl:2"):
+        load_aliases(path)
+    path.write_text(json.dumps({**good, "questions": []}), encoding="utf-8")
+    with pytest.raises(ConfigError, match="at least one question"):
+        load_aliases(path)
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_aliases(tmp_path / "missing.jsonl")
+
+
+def test_aliases_bind_only_where_their_sentence_stands_in_their_section() -> None:
+    index = AliasIndex(ALIASES, CHUNKS)
+    assert len(index) == 2  # the stale sentence and the wrong section bind nowhere
+    matches = index.match("skal jeg kjefte på selgeren foran gjengen")
+    assert matches[0].sentence == "Kritikk gis alltid under fire øyne."
+    assert matches[0].positions == (1,) and matches[0].strength == 1.0
+    assert index.match("en foreldet alias") == []
+    assert index.match("ingenting som ligner") == []
+
+
+def test_the_selector_quotes_the_alias_sentence() -> None:
+    hit = Hit(chunk=CHUNKS[1], rank=1, score=1.0)
+    selector = SentenceSelector(Thesaurus([]), max_sentences=1)
+    question = "Hvordan tar jeg det med en selger som bommer?"
+    without = selector.select(question, [hit])
+    matches = AliasIndex(ALIASES, CHUNKS).match("skal jeg kjefte foran gjengen")
+    with_aliases = selector.select(question, [hit], aliases=matches)
+    assert [c.text for c in without] == ["Ros bør gis offentlig."]
+    assert [c.text for c in with_aliases] == ["Kritikk gis alltid under fire øyne."]
+
+
+def test_bundled_aliases_name_verbatim_sentences_of_their_sections(coach: Coach) -> None:
+    aliases = load_aliases(BUNDLED)
+    assert len(aliases) >= 60 and sum(len(a.questions) for a in aliases) >= 400
+    index = AliasIndex(aliases, coach.retriever.chunks)
+    assert len(index) == len(aliases)  # every row binds to a chunk of the bundled guidance
+    sections = {c.section_key for c in coach.retriever.chunks if c.body.strip()}
+    assert sections <= {a.section for a in aliases}  # every section with text has aliases
+
+
+def test_aliases_lift_a_question_in_everyday_words(coach: Coach) -> None:
+    # Asked in words close to an alias but far from the guidance's text.
+    retrieval = coach.retrieve("Hvordan får jeg mer driv og gnist i gjengen min?")
+    assert retrieval.aliases, "the question should match an alias"
+    best = retrieval.aliases[0]
+    assert best.section in [h.chunk.section_key for h in retrieval.hits]
