@@ -20,8 +20,8 @@ from assistant.feedback.lint import FeedbackLinter
 
 FEEDBACK_SET = PROJECT_ROOT / "eval" / "feedback.jsonl"
 
-# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 144 rows, the
-# widening rows f145-f216 included) was used to build the lexicons and mechanisms, so its floors sit a
+# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 224 rows, the
+# widening rows f145-f296 included) was used to build the lexicons and mechanisms, so its floors sit a
 # few rows under 1.0; test was run once, after tuning, only to report it, so its floors are the honest
 # ones and must never be raised by tuning on test.
 PART_ACCURACY = {
