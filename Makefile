@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LLAMA  := llama-cpp-python[server]==0.3.36
 LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
-.PHONY: install browser postgres run test lint pytest eval bench clean
+.PHONY: install browser postgres strace run test lint pytest eval bench clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ postgres:
 browser:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq chromium >/dev/null; } || echo "note: chromium is missing and this is not root; browser tests will be skipped"
 
+# The privacy tests watch every connect() of a whole session with strace. As root it is installed with
+# apt when missing; otherwise they fall back to the in-process socket watch and say so.
+strace:
+	@command -v strace >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq strace >/dev/null; } || echo "note: strace is missing and this is not root; the strace checks will be skipped"
+
 # Index (with progress bars), then serve the web app; it prints the URL (http://127.0.0.1:7860/).
 run: install
 	$(BIN)/coach index
@@ -42,7 +47,7 @@ lint: install
 	$(BIN)/ruff check assistant tests eval bench
 	$(BIN)/mypy
 
-pytest: install browser postgres
+pytest: install browser postgres strace
 	$(BIN)/pytest -q
 
 test: lint pytest

@@ -29,9 +29,9 @@ from assistant.injection_eval import (
     prepare,
     run_corpus,
 )
-from tests.obedient_fake import MODES, ObedientFakeChatModel
 from assistant.schemas import Answer, Citation
 from tests.llm_server import LLMServer, llm_settings_for
+from tests.obedient_fake import MODES, ObedientFakeChatModel
 
 PROBES = PROJECT_ROOT / "eval" / "injection" / "probes.jsonl"
 SAMPLE_EVERY = 10

@@ -71,6 +71,9 @@ def load_users(spec: str) -> dict[str, str]:
         return {}
     if ":" not in spec or Path(spec).expanduser().is_file():
         path = Path(spec).expanduser()
+        if not path.is_file():
+            # Not echoed: a value that names no file may be a password pasted here by mistake.
+            raise ConfigError("COACH_WEB__AUTH is neither user:hash pairs nor the path of a users file")
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:

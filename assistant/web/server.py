@@ -27,8 +27,10 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: Gradio's routes that take a path or URL after ``=``: the file route and the Spaces proxy.
-_TARGET_ROUTE = re.compile(r"/(?:file|proxy)=(?P<target>.*)", re.IGNORECASE | re.DOTALL)
+#: Gradio's routes that take a path or URL after ``=`` or ``/``: the file route (also its older
+#: ``/gradio_api/file/<target>`` form) and the Spaces proxy.
+_TARGET_ROUTE = re.compile(r"/(?:file|proxy)[=/](?P<target>.*)", re.IGNORECASE | re.DOTALL)
+_PROXY = re.compile(r"/proxy[=/]", re.IGNORECASE)
 _SCHEME = re.compile(r"^\s*(?:[a-z][a-z0-9+.\-]*:|//|\\\\)", re.IGNORECASE)
 
 
@@ -41,7 +43,7 @@ def fetches_url(path: str) -> bool:
     match = _TARGET_ROUTE.search(decoded)
     if match is None:
         return False
-    return "/proxy=" in decoded.lower() or bool(_SCHEME.match(match["target"]))
+    return bool(_PROXY.search(decoded)) or bool(_SCHEME.match(match["target"]))
 
 
 class FileRouteGuard:
