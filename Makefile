@@ -12,7 +12,7 @@ PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 LLAMA  := llama-cpp-python[server]==0.3.36
 LLAMA_CMAKE := -DLLAVA_BUILD=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_TOOLS=OFF -DLLAMA_BUILD_SERVER=OFF
 
-.PHONY: install browser postgres strace run test lint pytest eval bench clean
+.PHONY: install browser postgres strace aliases run test lint pytest eval bench clean
 
 install: $(STAMP)
 
@@ -37,6 +37,11 @@ browser:
 # apt when missing; otherwise they fall back to the in-process socket watch and say so.
 strace:
 	@command -v strace >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq && apt-get install -y -qq strace >/dev/null; } || echo "note: strace is missing and this is not root; the strace checks will be skipped"
+
+# After editing knowledge/questions.jsonl: embed its questions again (shipped beside it, so no
+# install embeds them at start; tests/test_aliases.py fails while the file and its vectors differ).
+aliases: install
+	$(BIN)/python -m assistant.alias_vectors
 
 # Index (with progress bars), then serve the web app; it prints the URL (http://127.0.0.1:7860/).
 run: install

@@ -24,8 +24,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+
 from assistant.bm25 import BM25Index
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, IndexStateError
 from assistant.schemas import AliasMatch, Chunk
 from assistant.text import normalize
 
@@ -97,9 +100,17 @@ class AliasIndex:
         chunks: The retriever's chunks, in its order.
         min_strength: Matches weaker than this share of the best one are dropped: a question
             matches a handful of aliases well and the rest by chance words.
+        vectors: The alias questions' vectors, one row per question of ``aliases`` in order (see
+            :mod:`assistant.alias_vectors`); without them, aliases are matched by words only.
     """
 
-    def __init__(self, aliases: Sequence[Alias], chunks: Sequence[Chunk], min_strength: float = 0.5) -> None:
+    def __init__(
+        self,
+        aliases: Sequence[Alias],
+        chunks: Sequence[Chunk],
+        min_strength: float = 0.5,
+        vectors: npt.ArrayLike | None = None,
+    ) -> None:
         # Only the chunks of an alias's section can hold its sentence (a large library has many
         # chunks and few aliased sections).
         by_section: dict[str, list[int]] = {}
@@ -108,6 +119,8 @@ class AliasIndex:
             if chunk.section_key in wanted:
                 by_section.setdefault(chunk.section_key, []).append(i)
         self._bound: list[tuple[Alias, tuple[int, ...]]] = []
+        rows: list[int] = []  # the vector rows of the bound aliases' questions
+        row = 0
         for alias in aliases:
             sentence = _flat(alias.sentence)
             positions = tuple(
@@ -115,9 +128,21 @@ class AliasIndex:
             )
             if positions:
                 self._bound.append((alias, positions))
+                rows.extend(range(row, row + len(alias.questions)))
+            row += len(alias.questions)
         self._owner = [n for n, (alias, _) in enumerate(self._bound) for _ in alias.questions]
         self._bm25 = BM25Index([q for alias, _ in self._bound for q in alias.questions])
         self._min_strength = min_strength
+        self._vectors: npt.NDArray[np.float32] | None = None
+        if vectors is not None:
+            matrix = np.asarray(vectors, dtype=np.float32)
+            if matrix.ndim != 2 or matrix.shape[0] != row:
+                raise IndexStateError(
+                    f"alias vectors hold {matrix.shape[0] if matrix.ndim else 0} rows for {row} questions"
+                )
+            matrix = matrix[rows]
+            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+            self._vectors = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
 
     def __len__(self) -> int:
         """Number of aliases bound to a chunk."""
@@ -143,11 +168,14 @@ class AliasIndex:
         if not best:
             return []
         top = max(best.values())
+        return [m for m in self._matches(best, n, scale=top) if m.strength >= self._min_strength]
+
+    def _matches(self, best: dict[int, float], n: int, scale: float = 1.0) -> list[AliasMatch]:
+        """The n best aliases of ``{alias: score}`` as matches, strength = score / scale."""
         ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))[:n]
         return [
-            AliasMatch(self._bound[o][0].sentence, self._bound[o][0].section, s / top, self._bound[o][1])
+            AliasMatch(self._bound[o][0].sentence, self._bound[o][0].section, s / scale, self._bound[o][1])
             for o, s in ranked
-            if s / top >= self._min_strength
         ]
 
     def coverage(self, question: str) -> float:
@@ -162,3 +190,25 @@ class AliasIndex:
         )
         # A partial match is chance: one common verb ("lage") shared with an alias says nothing.
         return best if best >= _MIN_COVERAGE else 0.0
+
+    def match_vector(self, vector: Sequence[float], n: int = 5) -> list[AliasMatch]:
+        """The alias sentences whose questions are closest in meaning to the question (best first).
+
+        Args:
+            vector: The question's embedding.
+            n: Most sentences returned.
+
+        Returns:
+            One match per sentence, strength = cosine similarity of its closest question; empty
+            without alias vectors.
+        """
+        if self._vectors is None or not len(self._vectors):
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        query = query / (float(np.linalg.norm(query)) or 1.0)
+        similarity = self._vectors @ query
+        best: dict[int, float] = {}
+        for position in np.argsort(-similarity, kind="stable")[: 10 * n]:
+            owner = self._owner[int(position)]
+            best.setdefault(owner, float(similarity[position]))
+        return self._matches(best, n)

@@ -82,6 +82,7 @@ class Coach:
         """The retriever over the published index (rebuilt when a sync publishes a new generation)."""
         generation = self.index.current_name()
         if self._retriever is None or generation != self._retriever_generation:
+            from assistant.alias_vectors import load_alias_vectors
             from assistant.aliases import load_aliases
             from assistant.retrieval import Retriever
             from assistant.thesaurus import Thesaurus
@@ -89,6 +90,15 @@ class Coach:
 
             view = self.index.view()
             chunks = view.chunks()
+            retrieval = self.settings.retrieval
+            aliases = load_aliases(retrieval.aliases)
+            alias_vectors = (
+                load_alias_vectors(
+                    retrieval.aliases, aliases, self.index.embeddings, self.settings.data_dir / "cache"
+                )
+                if retrieval.alias_dense_weight and retrieval.mode == "hybrid"
+                else None
+            )
             self._retriever = Retriever(
                 view.store,
                 self.index.embeddings,
@@ -98,7 +108,8 @@ class Coach:
                 Thesaurus.load(self.settings.retrieval.thesaurus),
                 bm25=self.index.lexical_index(view, chunks),
                 word_map=WordMap.load(self.settings.retrieval.word_map),
-                aliases=load_aliases(self.settings.retrieval.aliases),
+                aliases=aliases,
+                alias_vectors=alias_vectors,
             )
             self._retriever_generation = view.generation.name
         return self._retriever

@@ -216,7 +216,7 @@ class CoachChain:
         alone = turn.standalone if turn.condensed_by == "llm" else turn.question
         turn.retrieval = fuse(
             retriever.retrieve(alone, k=self._k),
-            retriever.retrieve(turn.combined, k=self._k),
+            retriever.retrieve(turn.combined, k=self._k, aliases=False),
             self._k,
             retriever.settings.rrf_k,
         )

@@ -163,6 +163,14 @@ class RetrievalSettings(BaseModel):
             "at 1.0, 0.912 at 1.5, 0.900 at 2.0)."
         ),
     )
+    alias_dense_weight: float = Field(
+        2.0,
+        ge=0.0,
+        description=(
+            "Hybrid mode: weight in the fusion of the aliases closest in meaning to the question (e5 "
+            "vectors of the alias questions; 0 turns it off and skips embedding them)."
+        ),
+    )
     alias_relevance_weight: float = Field(
         0.05,
         ge=0.0,

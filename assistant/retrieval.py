@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+import numpy.typing as npt
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -49,6 +50,8 @@ class Retriever:
             default); see :class:`~assistant.query_normaliser.QueryNormaliser`.
         aliases: Question aliases of guidance sentences (none by default); see
             :mod:`assistant.aliases`.
+        alias_vectors: The alias questions' vectors (row per question, in file order), to match
+            questions to aliases by meaning too; see :mod:`assistant.alias_vectors`.
     """
 
     def __init__(
@@ -63,6 +66,7 @@ class Retriever:
         bm25: BM25Index | None = None,
         word_map: WordMap | None = None,
         aliases: Sequence[Alias] = (),
+        alias_vectors: npt.ArrayLike | None = None,
     ) -> None:
         self._store = store
         self._embeddings = embeddings
@@ -81,7 +85,7 @@ class Retriever:
         self._normaliser = QueryNormaliser(
             self._bm25, word_map, self._thesaurus, typos=settings.typo_tolerance
         )
-        self._aliases = AliasIndex(aliases, self._chunks)
+        self._aliases = AliasIndex(aliases, self._chunks, vectors=alias_vectors)
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -118,13 +122,18 @@ class Retriever:
     def _expanded(self, normalised: str) -> str:
         return f"{normalised} {self._thesaurus.expand(normalised)}".strip()
 
-    def retrieve(self, question: str, *, k: int | None = None, mode: Mode | None = None) -> Retrieval:
+    def retrieve(
+        self, question: str, *, k: int | None = None, mode: Mode | None = None, aliases: bool = True
+    ) -> Retrieval:
         """Rank chunks for a question and decide whether the knowledge covers it.
 
         Args:
             question: The question.
             k: Number of hits to return (settings.k by default).
             mode: ``hybrid``, ``dense`` or ``bm25`` (settings.mode by default).
+            aliases: Match the question aliases. Off for text that is not one question (a
+                follow-up joined to the previous question): aliases are questions, and a blend of
+                two matches neither.
 
         Returns:
             The ranked hits and whether they clear the relevance floor.
@@ -139,14 +148,21 @@ class Retriever:
         normalised = self.normalise(question)
         lexical_query = self._expanded(normalised)
         lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
-        aliases = self._aliases.match(normalised) if mode in ("hybrid", "bm25") else []
+        by_words = self._aliases.match(normalised) if aliases and mode in ("hybrid", "bm25") else []
+        by_meaning = self._aliases.match_vector(vector) if aliases and vector and mode == "hybrid" else []
 
         fused: dict[int, float] = {}
         weights = {"dense": s.dense_weight, "bm25": s.bm25_weight} if mode == "hybrid" else {
             "dense": 1.0, "bm25": 1.0
         }
-        weights["alias"] = s.alias_weight
-        for name, ranking in (("dense", dense), ("bm25", lexical), ("alias", _alias_ranking(aliases))):
+        weights["alias"], weights["alias_dense"] = s.alias_weight, s.alias_dense_weight
+        rankings = {
+            "dense": dense,
+            "bm25": lexical,
+            "alias": _alias_ranking(by_words),
+            "alias_dense": _alias_ranking(by_meaning),
+        }
+        for name, ranking in rankings.items():
             for rank, item in enumerate(ranking, start=1):
                 fused[item.position] = fused.get(item.position, 0.0) + weights[name] / (s.rrf_k + rank)
         similarity = {r.position: r.score for r in dense}
@@ -177,7 +193,7 @@ class Retriever:
         elif mode == "dense":
             relevance, floor = top_similarity + language_bonus, s.dense_floor
         else:
-            alias_lift = s.alias_relevance_weight * self._aliases.coverage(normalised)
+            alias_lift = s.alias_relevance_weight * self._aliases.coverage(normalised) if aliases else 0.0
             relevance = top_similarity + s.bm25_relevance_weight * coverage + alias_lift + language_bonus
             floor = s.relevance_floor
         return Retrieval(
@@ -189,9 +205,29 @@ class Retriever:
             bm25_coverage=coverage,
             query_vector=vector,
             lexical_question=normalised,
-            aliases=aliases,
+            aliases=_merged(by_words, by_meaning),
             alias_lift=alias_lift,
         )
+
+
+#: Cosine distance below the closest alias question at which a match by meaning still counts (its
+#: strength falls linearly from 1 at the closest to 0 here): e5 similarities bunch together.
+_SIMILAR_WINDOW = 0.02
+
+
+def _merged(by_words: Sequence[AliasMatch], by_meaning: Sequence[AliasMatch]) -> list[AliasMatch]:
+    """Alias matches by words and by meaning on one scale (strength 0-1), one per sentence, best first."""
+    best: dict[str, AliasMatch] = {}
+    top = by_meaning[0].strength if by_meaning else 0.0
+    relative = [
+        replace(m, strength=1 - (top - m.strength) / _SIMILAR_WINDOW)
+        for m in by_meaning
+        if top - m.strength < _SIMILAR_WINDOW
+    ]
+    for match in [*by_words, *relative]:
+        if match.sentence not in best or match.strength > best[match.sentence].strength:
+            best[match.sentence] = match
+    return sorted(best.values(), key=lambda m: -m.strength)
 
 
 def _alias_ranking(matches: Sequence[AliasMatch]) -> list[_Ranked]:

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from langchain_core.embeddings import Embeddings
 
+from assistant.alias_vectors import load_alias_vectors, shipped_path
 from assistant.aliases import Alias, AliasIndex, load_aliases
 from assistant.app import Coach
+from assistant.backends.embeddings import embedding_model_id
 from assistant.config import PROJECT_ROOT
 from assistant.engines.selection import SentenceSelector
-from assistant.errors import ConfigError
+from assistant.errors import ConfigError, IndexStateError
 from assistant.schemas import Chunk, Hit
 from assistant.thesaurus import Thesaurus
 
@@ -87,3 +92,77 @@ def test_aliases_lift_a_question_in_everyday_words(coach: Coach) -> None:
     assert retrieval.aliases, "the question should match an alias"
     best = retrieval.aliases[0]
     assert best.section in [h.chunk.section_key for h in retrieval.hits]
+
+
+# -- matching by meaning ------------------------------------------------------------------------------
+
+
+def test_match_by_meaning_takes_each_sentence_at_its_closest_question() -> None:
+    # Three questions (two for the first alias); rows follow the aliases' questions in order.
+    aliases = [
+        Alias("mote", "Det gir rom for coaching av selgeren.", ("a", "b")),
+        Alias("ros", "Kritikk gis alltid under fire øyne.", ("c",)),
+    ]
+    vectors = [[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]]
+    index = AliasIndex(aliases, CHUNKS, vectors=vectors)
+    matches = index.match_vector([0.0, 2.0])  # closest to "c", then to "b"
+    assert [m.section for m in matches] == ["ros", "mote"]
+    assert matches[0].strength == pytest.approx(1.0) and matches[1].strength == pytest.approx(0.8)
+    assert AliasIndex(aliases, CHUNKS).match_vector([0.0, 1.0]) == []  # no vectors: words only
+    with pytest.raises(IndexStateError, match="2 rows for 3 questions"):
+        AliasIndex(aliases, CHUNKS, vectors=vectors[:2])
+
+
+def test_the_shipped_vectors_belong_to_the_bundled_aliases(coach: Coach) -> None:
+    # Editing knowledge/questions.jsonl without `make aliases` would silently embed at every new
+    # data dir; this fails first.
+    aliases = load_aliases(BUNDLED)
+    with np.load(shipped_path(BUNDLED)) as data:
+        fingerprint = hashlib.sha256(BUNDLED.read_bytes()).hexdigest()
+        assert str(data["fingerprint"]) == fingerprint, "run make aliases"
+        assert str(data["model"]) == embedding_model_id(coach.index.embeddings)
+        assert data["vectors"].shape[0] == sum(len(a.questions) for a in aliases)
+
+
+class _CountingEmbeddings(Embeddings):
+    """The real model, counting the questions it embeds."""
+
+    def __init__(self, inner: Embeddings) -> None:
+        self.inner, self.queries = inner, 0
+        self.model_id = embedding_model_id(inner)
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        self.queries += 1
+        return self.inner.embed_query(text)
+
+
+def test_an_edited_alias_file_is_embedded_once_and_kept(coach: Coach, tmp_path: Path) -> None:
+    own = tmp_path / "mine.jsonl"
+    row = {"section": "vaner/gi-tilbakemelding", "sentence": "x", "questions": ["Hvordan sier jeg fra?"]}
+    own.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    aliases = load_aliases(own)
+    counting = _CountingEmbeddings(coach.index.embeddings)
+    first = load_alias_vectors(own, aliases, counting, tmp_path / "cache")
+    again = load_alias_vectors(own, aliases, counting, tmp_path / "cache")
+    assert first is not None and again is not None and first.shape == (1, 384)
+    assert counting.queries == 1  # the second call read the cache
+    np.testing.assert_allclose(first, again, atol=1e-3)  # kept as float16
+    own.write_text(own.read_text(encoding="utf-8").replace("fra?", "ifra?"), encoding="utf-8")
+    load_alias_vectors(own, load_aliases(own), counting, tmp_path / "cache")
+    assert counting.queries == 2  # another file, other vectors
+    assert load_alias_vectors(None, [], counting, tmp_path / "cache") is None
+
+
+def test_the_bundled_aliases_load_without_embedding(coach: Coach, tmp_path: Path) -> None:
+    counting = _CountingEmbeddings(coach.index.embeddings)
+    vectors = load_alias_vectors(BUNDLED, load_aliases(BUNDLED), counting, tmp_path / "cache")
+    assert vectors is not None and counting.queries == 0 and not (tmp_path / "cache").exists()
+
+
+def test_retrieval_without_aliases_for_joined_questions(coach: Coach) -> None:
+    question = "Hvordan får jeg mer driv og gnist i gjengen min?"
+    assert coach.retriever.retrieve(question).aliases
+    assert coach.retriever.retrieve(question, aliases=False).aliases == []
