@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -56,7 +57,8 @@ def _read(path: Path, fingerprint: str, model: str, rows: int) -> Vectors | None
 def write_vectors(path: Path, vectors: Vectors, fingerprint: str, model: str) -> None:
     """Write vectors with what they were made from (float16: the matching needs no more)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial.npz")
+    # One partial file per process: two processes filling the same cache never write into one file.
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npz")
     np.savez_compressed(
         partial, vectors=vectors.astype(np.float16), fingerprint=np.str_(fingerprint), model=np.str_(model)
     )
