@@ -21,6 +21,7 @@ from assistant.config import Settings, WebSettings, apply_offline_environment
 from assistant.web.auth import Authenticator, check_bind, load_users
 from assistant.web.files import prune
 from assistant.web.limits import RateLimiter, RequestLimit, gradio_user
+from assistant.web.scrub import LoginPageScrub
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -147,6 +148,8 @@ def create_app(
             message=lambda seconds: texts("limit_busy", seconds=seconds),
             user_of=gradio_user(api),
         )
+    if users:
+        api.add_middleware(LoginPageScrub, user_of=gradio_user(api))
     api.add_middleware(FileRouteGuard)
     gr.mount_gradio_app(
         api,
