@@ -20,18 +20,19 @@ from assistant.feedback.lint import FeedbackLinter
 
 FEEDBACK_SET = PROJECT_ROOT / "eval" / "feedback.jsonl"
 
-# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 224 rows, the
-# widening rows f145-f296 included) was used to build the lexicons and mechanisms, so its floors sit a
+# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 284 rows, the
+# widening rows f145-f356 included) was used to build the lexicons and mechanisms, so its floors sit a
 # few rows under 1.0; test was run once, after tuning, only to report it, so its floors are the honest
 # ones and must never be raised by tuning on test.
 PART_ACCURACY = {
-    "dev": {"problem": 0.97, "consequence": 0.97, "improvement": 0.97, "positive": 0.97},
-    "test": {"problem": 0.88, "consequence": 0.86, "improvement": 0.95, "positive": 0.93},
+    # dev: 0.961 / 0.961 / 0.996 / 0.982 with the fresh rows f297-f356 not yet tuned on for parts.
+    "dev": {"problem": 0.95, "consequence": 0.95, "improvement": 0.97, "positive": 0.97},
+    "test": {"problem": 0.88, "consequence": 0.89, "improvement": 0.95, "positive": 0.93},
 }
 RULE_FLOORS = {  # (precision, recall)
     "dev": {
         "absolute-language": (0.94, 0.94),
-        "personal-label": (0.94, 0.94),
+        "personal-label": (0.94, 0.92),
         "vague-improvement": (0.94, 0.94),
     },
     "test": {

@@ -621,3 +621,65 @@ def test_without_fail_in_criticism_is_absolute(linter: FeedbackLinter) -> None:
 def test_a_mocking_nickname_is_a_sarcastic_label(linter: FeedbackLinter) -> None:
     result = linter.lint("Good call, Sherlock. You sent the renewal to the wrong address.")
     assert "personal-label" in style(result) and not result.parts["positive"]
+
+
+# -- absolute language: the manager's own habits, denied failures, reproaching questions ----------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg har alltid døra åpen for deg når du står fast med et tilbud.",
+        "Eg les alltid gjennom utkasta dine før dei går ut.",
+        "I always make time for you on Thursdays, Sam.",
+        "We never share your pipeline numbers outside the team.",
+    ],
+)
+def test_the_managers_own_habit_is_not_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Jeg har aldri hørt deg avslutte en samtale med en konkret avtale.",
+        "I have never seen you finish a call with a booked next step.",
+        "Hver eneste gang jeg ber om timelistene, får jeg dem etter fristen.",
+    ],
+)
+def test_the_managers_view_of_the_persons_failure_is_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemmer aldri å sende referatet etter kundemøtene.",
+        "You never miss a renewal date, Priya.",
+    ],
+)
+def test_never_before_a_failure_word_is_praise_not_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hvorfor må du alltid avbryte kunden midt i demoen?",
+        "Why do you always have to discount before the buyer even asks?",
+        "Må du alltid komme ti minutter for sent til fredagsmøtet?",
+    ],
+)
+def test_a_reproaching_question_is_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sender du alltid tilbudet på e-post, eller leverer du det noen ganger på papir?",
+        "Kan du alltid sende agendaen dagen før kundemøtet?",
+    ],
+)
+def test_a_genuine_question_or_request_is_not_absolute(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" not in style(linter.lint(text))

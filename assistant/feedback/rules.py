@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
-from assistant.feedback.analysis import Analysis, Sentence, TextAnalyzer
+from assistant.feedback.analysis import Analysis, Clause, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
 from assistant.feedback.signals import person_labels
+
+# The manager as the subject ("jeg setter alltid av tid til deg", "I always have your back"): a
+# sweeping word about the manager's own habit or promise is no verdict on the person.
+_FIRST_PERSON = {
+    "no": frozenset({"jeg", "eg", "vi", "me"}),
+    "en": frozenset({"i", "we", "i'm", "i've", "i'll", "i'd", "we're", "we've", "we'll"}),
+}
+# Reproaching questions: "Hvorfor må du alltid …?", "Why do you always …?" ask for no frequency.
+_WHY = frozenset({"hvorfor", "kvifor", "korfor", "why"})
+# A question with "must" about a habit reproaches ("Må du alltid …?"); "Kan du alltid …?" asks.
+_MUST = frozenset({"må", "must"})
 
 
 @dataclass(frozen=True)
@@ -64,8 +76,13 @@ class StyleRules:
         praise = sentence.hits["positive"] + sentence.hits["keep_going"]
         for hit in sentence.hits["absolute"]:
             clause = sentence.clause_of(hit.first)
-            if clause.ask or clause.segment in sentence.positive_segments:
+            reproach = sentence.question and self._reproach(sentence, clause)
+            if sentence.question and not reproach:
+                continue  # "Sender du alltid tilbudet på e-post?" asks how often
+            if (clause.ask and not reproach) or clause.segment in sentence.positive_segments:
                 continue
+            if self._denied_failure(sentence, clause, hit):
+                continue  # "du mister aldri tråden", "you never let a quote sit": praise
             if any(p.first <= hit.first <= p.last for p in praise) and not sentence.sarcastic:
                 continue
             if any(h.first <= hit.first <= h.last + 1 for h in sentence.hits["hedge"]):
@@ -74,10 +91,47 @@ class StyleRules:
                 flagged.append(hit)
         return flagged
 
+    @staticmethod
+    def _reproach(sentence: Sentence, clause: Clause) -> bool:
+        """Whether a question reproaches: "Hvorfor …?", "Må du alltid …?", "Do you always have to …?"."""
+        words = [t.text for t in sentence.tokens[clause.first : clause.last + 1]]
+        must = any(w in _MUST or (w in ("have", "has") and nxt == "to") for w, nxt in pairwise(words))
+        return sentence.tokens[0].text in _WHY or must
+
+    @staticmethod
+    def _denied_failure(sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether a "never" word denies a failure of the person: a double negative is praise.
+
+        "Du mister aldri tråden", "You never let a quote sit in your inbox": "aldri"/"never" (a
+        sweeping word that is also a negator) before a failure or harm word in a clause about the
+        person ("du"/"you"); in Norwegian the finite verb comes right before "aldri".
+        """
+        if sentence.question or sentence.sarcastic or not any(
+            n.first <= hit.first <= n.last for n in sentence.hits["negator"]
+        ):
+            return False
+        if not sentence.in_clause("second", clause):
+            return False
+        failures = sentence.in_clause("problem", clause) + sentence.in_clause("effect", clause)
+        return any(hit.last < f.first <= hit.last + 3 or f.last == hit.first - 1 for f in failures)
+
+    def _manager_subject(self, sentence: Sentence, clause: Clause) -> bool:
+        """Whether the clause tells the manager's own habit or promise, with no failure in it."""
+        words = _FIRST_PERSON.get(sentence.language, frozenset())
+        start = self.analyzer.content_start(sentence, clause)
+        if start > clause.last or sentence.tokens[start].text not in words:
+            return False
+        # "Jeg må alltid purre på deg", "I always get it late": the manager bears the person's failure.
+        # "Jeg har aldri sett deg levere …": the person does what the manager witnesses.
+        burden = ("problem", "effect", "self_obligation", "own_feeling", "judgement", "witness")
+        return not any(sentence.in_clause(cue, clause) for cue in burden)
+
     def _about_person(self, sentence: Sentence, hit: Hit) -> bool:
         index = sentence.clauses.index(sentence.clause_of(hit.first))
         clause = sentence.clauses[index]
         people = ("second", "second_object", "second_possessive")
+        if self._manager_subject(sentence, clause):
+            return False
         # A fronted adverbial ("Hver eneste gang vi har demo, glemmer du …") is about the next clause;
         # next to an ask it is part of an instruction ("start a new email whenever you write").
         fronted = hit.first in (clause.first, self.analyzer.content_start(sentence, clause))
@@ -88,7 +142,11 @@ class StyleRules:
             return True
         if fronted and index + 1 < len(sentence.clauses):
             following = sentence.clauses[index + 1]
-            return not following.ask and any(sentence.in_clause(cue, following) for cue in people)
+            if following.ask:
+                return False
+            # "Hver gang jeg ber om prognosen, får jeg den etter fristen": the failure is named.
+            failure = "problem" in following.parts and not following.neutral
+            return failure or any(sentence.in_clause(cue, following) for cue in people)
         return False
 
     @staticmethod

@@ -190,7 +190,7 @@ class Segmenter:
         "not_third_person", "characterisation", "report_verb", "result_link", "statement_frame",
         "now_marker", "imperative_lead", "not_verb", "time_point", "time_frame", "deadline", "finite",
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
-        "request", "became", "bare_thanks", "not_problem", "hedge",
+        "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
         "condition", "benefit",
     )
 
