@@ -42,7 +42,10 @@ class ExtractiveEngine:
     ) -> None:
         self._prompts = prompts
         self._selector = SentenceSelector(
-            thesaurus or Thesaurus([]), max_sentences=settings.max_sentences, max_chars=settings.max_chars
+            thesaurus or Thesaurus([]),
+            max_sentences=settings.max_sentences,
+            max_chars=settings.max_chars,
+            per_chunk=settings.sentences_per_chunk,
         )
 
     @staticmethod
