@@ -683,3 +683,51 @@ def test_a_reproaching_question_is_absolute(linter: FeedbackLinter, text: str) -
 )
 def test_a_genuine_question_or_request_is_not_absolute(linter: FeedbackLinter, text: str) -> None:
     assert "absolute-language" not in style(linter.lint(text))
+
+
+# --- failures the person rarely makes or turned around are praise ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a hedged "rarely" before a failure word acknowledges; the surprise turns to the criticism
+        ("Du sender nesten aldri tilbud med feil, Stian, så jeg ble overrasket da du sendte "
+         "prislisten fra i fjor til Rema i går. De bestilte på gamle priser. "
+         "Sjekk prislisten i CRM før du sender.", "PCIP"),
+        ("You rarely miss a follow-up, Tom, so I was surprised you skipped the call with Acme yesterday. "
+         "They signed with a competitor. Put the calls in your calendar from now on.", "PCIP"),
+        ("Det er sjelden eg ser feil i rapportane dine, Kari. Takk!", "---P"),
+        # a failure turned around is a good outcome
+        ("Du har snudd mange misfornøyde kunder i år, Per. Bra jobba!", "---P"),
+        ("You turned around three unhappy accounts this quarter, Lisa. Thank you.", "---P"),
+        # an explanation the person gave holds no reproach
+        ("Du forklarte kunden hvorfor vi ikke kan levere før mars, og hun var fornøyd med svaret. "
+         "Godt gjort.", "---P"),
+    ],
+)
+def test_a_failure_rarely_made_or_turned_around_is_praise(
+    linter: FeedbackLinter, text: str, expected: str
+) -> None:
+    result = linter.lint(text)
+    assert code(result) == expected
+    assert "absolute-language" not in style(result)
+
+
+def test_someone_elses_failure_word_makes_no_sarcasm(linter: FeedbackLinter) -> None:
+    text = ("Du mister aldri oversikten, selv når kundene avbryter deg. "
+            "Kan du vise de nye hvordan du planlegger uka på mandag?")
+    result = linter.lint(text)
+    assert result.parts["positive"] and result.parts["improvement"]
+    assert "absolute-language" not in style(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du kom for sent i dag. Sørg for at det ikke skjer igjen.",
+        "You sent the quote to the wrong contact. Make sure that never happens again.",
+    ],
+)
+def test_an_ask_that_looks_ahead_keeps_the_problem(linter: FeedbackLinter, text: str) -> None:
+    assert linter.lint(text).parts["problem"]

@@ -103,7 +103,37 @@ class TextAnalyzer:
                 continue  # "før kunden har signert": someone else's success, the person not named
             praise.append(hit)
         # "Jeg mener ikke at du er lat", "nobody thinks you're lazy": a word in the person's favour.
-        return praise + hits["keep_going"]
+        return praise + self._undone_failures(sentence, asks) + hits["keep_going"]
+
+    @staticmethod
+    def _undone_failures(sentence: Sentence, asks: set[int]) -> list[Hit]:
+        """Failure words the person rarely makes or turned around: praise said through the failure.
+
+        "Du kommer nesten aldri for sent", "det er sjelden jeg ser feil i kalkylene dine", "you
+        hardly ever miss a deadline", "du har snudd misfornøyde kunder": an undoing word (never,
+        rarely, turned around) right before a failure or harm word, or right after it in Norwegian
+        word order ("Du mister aldri tråden"), in a statement about the person.
+        """
+        if sentence.question:
+            return []
+        hits = sentence.hits
+        failures = hits["problem"] + hits["effect"]
+        people = ("second", "second_possessive")
+        found = []
+        for undo in hits["undoing"]:
+            clause = sentence.clause_of(undo.first)
+            if id(clause) in asks or not any(sentence.in_clause(cue, clause) for cue in people):
+                continue
+            for failure in failures:
+                after = undo.last < failure.first <= undo.last + 3
+                if (after or failure.last == undo.first - 1) and sentence.clause_of(failure.first) is clause:
+                    first = min(undo, failure, key=lambda h: h.first)
+                    last = max(undo, failure, key=lambda h: h.last)
+                    found.append(
+                        Hit("positive", "undone failure", first.first, last.last, first.start, last.end)
+                    )
+                    break
+        return found
 
     def _about_someone_else(self, sentence: Sentence, clause: Clause) -> bool:
         people = ("second", "second_object", "second_possessive")
@@ -192,7 +222,11 @@ class TextAnalyzer:
         def block(hit: Hit) -> int:  # praise before a colon heads what follows; it is not sarcasm
             return sum(1 for c in sentence.colons if c < hit.start)
 
-        failures = [h for h in harm if h.cue == "problem"]
+        # "Du mister aldri tråden, selv når de avbryter": someone else's failure makes no sarcasm.
+        failures = [
+            h for h in harm if h.cue == "problem"
+            and not self.criticism.third_party_subject(sentence, sentence.clause_of(h.first))
+        ]
         together = any(block(p) == block(h) for p in praise for h in failures)
         sarcasm = sentence.sarcastic or hits["sarcasm"] or (together and not hits["contrast"])
         if praise and sarcasm and not hits["keep_going"]:

@@ -129,7 +129,12 @@ class CriticismMarker:
             or (sentence.sarcastic and opens_with_action(sentence, clause, start))
         )
         verdicts = cue("own_feeling") + cue("judgement")
-        negated = [] if verdicts else cue("negator")
+        # "Du forklarte hvorfor vi ikke kan …": a negator right after someone else's subject pronoun
+        # negates their verb in an embedded clause, not what the person did.
+        negated = [] if verdicts else [
+            n for n in cue("negator")
+            if not (n.first and sentence.tokens[n.first - 1].text in _SUBJECT_PRONOUNS)
+        ]
         person = cue("second") + cue("second_possessive")  # du / you, or din / your
         labelled = any(sentence.in_clause(c, clause) for c in ("label", "label_noun", "antonym"))
         if explicit or event:
