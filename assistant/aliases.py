@@ -8,10 +8,12 @@ sentence of it, and the questions it answers::
     {"section": "vaner/gi-tilbakemelding", "sentence": "God tilbakemelding har tre deler: …",
      "questions": ["Hva bør en tilbakemelding inneholde?", "How do I structure feedback?"]}
 
-The questions are matched lexically against the asked question (BM25 over the alias questions, in
-the question's own words). A match is evidence in two places: the retriever ranks the chunks that
-hold the sentence as a third list in its fusion, and the extractive engine favours quoting that
-sentence. Aliases never become answer text themselves: only the guidance is quoted.
+The questions are matched against the asked question by words (BM25 over the alias questions, in
+the question's own words) and by meaning (e5 vectors of the alias questions, see
+:mod:`assistant.alias_vectors`); either needs a minimum of evidence, so that a question about
+something else (a user's own document) matches nothing. A match is evidence in two places: the
+retriever ranks the chunks that hold the sentence in its fusion, and the extractive engine favours
+quoting that sentence. Aliases never become answer text themselves: only the guidance is quoted.
 
 An alias binds to a chunk only while the chunk still holds its sentence in its section; after the
 user edits the document, a stale alias does nothing.
@@ -102,6 +104,8 @@ class AliasIndex:
             matches a handful of aliases well and the rest by chance words.
         vectors: The alias questions' vectors, one row per question of ``aliases`` in order (see
             :mod:`assistant.alias_vectors`); without them, aliases are matched by words only.
+        min_similarity: A match by meaning needs at least this cosine similarity: the closest alias
+            of a question about something else entirely (a user's own document) is still far.
     """
 
     def __init__(
@@ -110,6 +114,8 @@ class AliasIndex:
         chunks: Sequence[Chunk],
         min_strength: float = 0.5,
         vectors: npt.ArrayLike | None = None,
+        *,
+        min_similarity: float = 0.0,
     ) -> None:
         # Only the chunks of an alias's section can hold its sentence (a large library has many
         # chunks and few aliased sections).
@@ -133,6 +139,7 @@ class AliasIndex:
         self._owner = [n for n, (alias, _) in enumerate(self._bound) for _ in alias.questions]
         self._bm25 = BM25Index([q for alias, _ in self._bound for q in alias.questions])
         self._min_strength = min_strength
+        self._min_similarity = min_similarity
         self._vectors: npt.NDArray[np.float32] | None = None
         if vectors is not None:
             matrix = np.asarray(vectors, dtype=np.float32)
@@ -148,12 +155,14 @@ class AliasIndex:
         """Number of aliases bound to a chunk."""
         return len(self._bound)
 
-    def match(self, question: str, n: int = 5) -> list[AliasMatch]:
+    def match(self, question: str, n: int = 5, min_coverage: float = 0.0) -> list[AliasMatch]:
         """The alias sentences the question matches best (one entry per sentence, best first).
 
         Args:
             question: The question, as the lexical ranker reads it (normalised).
             n: Most sentences returned.
+            min_coverage: Least share of the question's term weight an alias question must hold
+                (see :meth:`share_in`; the retriever asks for what the best passage holds).
 
         Returns:
             Matches with their strength relative to the best; empty when nothing matched.
@@ -162,7 +171,7 @@ class AliasIndex:
             return []
         best: dict[int, float] = {}
         for position, score in self._bm25.search(question, 10 * n):
-            if score > 0:
+            if score > 0 and self._bm25.coverage(question, position) >= min_coverage:
                 owner = self._owner[position]
                 best[owner] = max(best.get(owner, 0.0), score)
         if not best:
@@ -178,11 +187,25 @@ class AliasIndex:
             for o, s in ranked
         ]
 
-    def coverage(self, question: str) -> float:
-        """How much of the question one alias question holds (0-1, best over the top matches).
+    def share_in(self, question: str, text: str) -> float:
+        """Share of the question's term weight (the aliases' idf) found in a text, e.g. a passage.
 
-        The share of the question's term weight (BM25 idf) found in that alias question: evidence
-        that the guidance answers the question, for the relevance floor.
+        Weighted like :meth:`match` weighs alias questions, so the two are comparable.
+        """
+        terms = set(self._bm25.terms(question))
+        total = sum(self._bm25.idf(t) for t in terms)
+        found = terms & set(self._bm25.terms(text))
+        return sum(self._bm25.idf(t) for t in found) / total if total else 0.0
+
+    def coverage(self, question: str) -> float:
+        """How much of the question one alias question holds, as evidence for the relevance floor.
+
+        Args:
+            question: The question, as the lexical ranker reads it (normalised).
+
+        Returns:
+            The best share of the question's term weight (BM25 idf) found in one of the top alias
+            questions, or 0 below one half.
         """
         best = max(
             (self._bm25.coverage(question, position) for position, _ in self._bm25.search(question, 10)),
@@ -209,6 +232,8 @@ class AliasIndex:
         similarity = self._vectors @ query
         best: dict[int, float] = {}
         for position in np.argsort(-similarity, kind="stable")[: 10 * n]:
+            if similarity[position] < self._min_similarity:
+                break  # sorted: the rest are further still
             owner = self._owner[int(position)]
             best.setdefault(owner, float(similarity[position]))
         return self._matches(best, n)

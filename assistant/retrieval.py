@@ -85,7 +85,12 @@ class Retriever:
         self._normaliser = QueryNormaliser(
             self._bm25, word_map, self._thesaurus, typos=settings.typo_tolerance
         )
-        self._aliases = AliasIndex(aliases, self._chunks, vectors=alias_vectors)
+        self._aliases = AliasIndex(
+            aliases,
+            self._chunks,
+            vectors=alias_vectors,
+            min_similarity=settings.alias_min_similarity,
+        )
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -148,8 +153,21 @@ class Retriever:
         normalised = self.normalise(question)
         lexical_query = self._expanded(normalised)
         lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
-        by_words = self._aliases.match(normalised) if aliases and mode in ("hybrid", "bm25") else []
+        by_words: list[AliasMatch] = []
+        if aliases and mode in ("hybrid", "bm25"):
+            # Likewise by words: an alias question must hold more of the question than the best
+            # passage does.
+            best = self._chunks[lexical[0].position].text_for_search if lexical else ""
+            passage = self._aliases.share_in(normalised, best)
+            least = passage + s.alias_word_margin
+            by_words = self._aliases.match(normalised, min_coverage=least)
         by_meaning = self._aliases.match_vector(vector) if aliases and vector and mode == "hybrid" else []
+        if dense:
+            # A match by meaning counts only when the question is clearly closer to a question the
+            # guidance answers than to any passage: a question about a user's own document is
+            # often close to some alias, but closer still to its passage.
+            floor = dense[0].score + s.alias_min_margin
+            by_meaning = [m for m in by_meaning if m.strength >= floor]
 
         fused: dict[int, float] = {}
         weights = {"dense": s.dense_weight, "bm25": s.bm25_weight} if mode == "hybrid" else {

@@ -44,7 +44,11 @@ _EN_MARKERS = _EN_STOP - {"i", "a", "be", "so", "at", "on", "in", "man", "under"
 
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? followed by space and an upper-case letter, digit, quote or bullet.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(•\d\wÆØÅ])")
+# A sentence ends at . ! or ? followed by space and something that can start one; never before a
+# lower-case word ("innen 1. mars", "f.eks. kunder"), which continues the sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'«(•\d\wÆØÅ])(?![a-zæøåéèüöä])")
+# Abbreviations whose period ends no sentence even before a number or a name ("kl. 15", "ca. 20").
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:kl|ca|nr|tlf|jf|mr|mrs|dr|f\.eks|bl\.a|e\.g|i\.e)\.$", re.IGNORECASE)
 
 
 def normalize(text: str) -> str:
@@ -130,7 +134,16 @@ def split_sentences(text: str) -> list[str]:
     text = normalize(text)
     if not text:
         return []
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences: list[str] = []
+    for piece in _SENTENCE_END.split(text):
+        piece = piece.strip()
+        if not piece:
+            continue
+        if sentences and _ABBREVIATION.search(sentences[-1]):
+            sentences[-1] = f"{sentences[-1]} {piece}"
+        else:
+            sentences.append(piece)
+    return sentences
 
 
 _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "é": "e", "ü": "u", "ö": "o", "ä": "a"})

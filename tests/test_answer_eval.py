@@ -132,8 +132,10 @@ def test_the_eval_set_loads_with_keys_kinds_and_splits() -> None:
 # Nynorsk/typo normalisation, the concept thesaurus and rrf_k 3: dev 0.940, test 0.815; with the 80
 # fresh-wording dev rows (dev without aliases 0.707) and the question aliases by words: dev 0.857,
 # test 0.923; by words and meaning (chosen on dev): dev 0.891, test 0.892; three sentences per chunk:
-# dev 0.905, test 0.908; 1,179 alias questions and alias bonus 0.8: dev 0.905, test 0.923.
-FLOORS = {"dev": 0.89, "test": 0.90}
+# dev 0.905, test 0.908; 1,179 alias questions and alias bonus 0.8: dev 0.905, test 0.923; with the
+# aliases' evidence checks (a user's own document) and sentences kept whole at "1. mars": dev 0.898,
+# test 0.954.
+FLOORS = {"dev": 0.88, "test": 0.92}
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])

@@ -54,3 +54,12 @@ def test_stemming_is_safe_from_many_threads() -> None:
     finally:
         sys.setswitchinterval(interval)
     assert not errors, errors[:3]
+
+
+def test_sentences_do_not_end_inside_dates_and_abbreviations() -> None:
+    from assistant.text import split_sentences
+
+    text = "Frist innen 1. mars. Møtet er kl. 15 i dag. Vi sa f.eks. Telenor. Neste setning."
+    assert split_sentences(text) == [
+        "Frist innen 1. mars.", "Møtet er kl. 15 i dag.", "Vi sa f.eks. Telenor.", "Neste setning."
+    ]
