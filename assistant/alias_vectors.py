@@ -15,6 +15,8 @@ import hashlib
 import logging
 import os
 import sys
+import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -49,20 +51,26 @@ def _read(path: Path, fingerprint: str, model: str, rows: int) -> Vectors | None
             if str(data["fingerprint"]) != fingerprint or str(data["model"]) != model:
                 return None
             vectors = np.asarray(data["vectors"], dtype=np.float32)
-    except (OSError, KeyError, ValueError):
-        return None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None  # missing, foreign or damaged (a crash mid-write): embed again
     return vectors if vectors.ndim == 2 and vectors.shape[0] == rows else None
 
 
 def write_vectors(path: Path, vectors: Vectors, fingerprint: str, model: str) -> None:
     """Write vectors with what they were made from (float16: the matching needs no more)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    # One partial file per process: two processes filling the same cache never write into one file.
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial.npz")
-    np.savez_compressed(
-        partial, vectors=vectors.astype(np.float16), fingerprint=np.str_(fingerprint), model=np.str_(model)
-    )
-    partial.replace(path)  # readers never see half a file
+    # A partial file of its own (two processes or threads filling the same cache never share one),
+    # renamed into place: readers never see half a file.
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
+    partial = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(
+                fh, vectors=vectors.astype(np.float16), fingerprint=np.str_(fingerprint), model=np.str_(model)
+            )
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def embed_questions(aliases: list[Alias], embeddings: Embeddings) -> Vectors:
@@ -93,14 +101,16 @@ def load_alias_vectors(
         return None
     fingerprint, model = _fingerprint(aliases_path), embedding_model_id(embeddings)
     rows = len(_questions(aliases))
-    for candidate in (shipped_path(aliases_path), cache_dir / f"aliases-{fingerprint[:16]}.npz"):
+    # The model is part of the name: two models' vectors of one file never overwrite each other.
+    cached = cache_dir / f"aliases-{fingerprint[:16]}-{hashlib.sha256(model.encode()).hexdigest()[:8]}.npz"
+    for candidate in (shipped_path(aliases_path), cached):
         vectors = _read(candidate, fingerprint, model, rows)
         if vectors is not None:
             return vectors
     log.info("embedding %d alias questions (once; kept under %s)", rows, cache_dir)
     vectors = embed_questions(aliases, embeddings)
     try:
-        write_vectors(cache_dir / f"aliases-{fingerprint[:16]}.npz", vectors, fingerprint, model)
+        write_vectors(cached, vectors, fingerprint, model)
     except OSError as exc:  # a read-only data dir: match anyway, embed again next time
         log.warning("could not keep the alias vectors: %s", exc)
     return vectors

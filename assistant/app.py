@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,7 @@ class Coach:
         self.index = index
         self._retriever: Retriever | None = None
         self._retriever_generation: str | None = None
+        self._retriever_lock = threading.Lock()
         self.chain_steps = chain(self)
         #: The LCEL chain: input {"question", "history", "engine"}, output Answer.
         self.chain: Runnable[dict[str, Any], Answer] = self.chain_steps.build()
@@ -79,40 +81,49 @@ class Coach:
 
     @property
     def retriever(self) -> Retriever:
-        """The retriever over the published index (rebuilt when a sync publishes a new generation)."""
+        """The retriever over the published index (rebuilt when a sync publishes a new generation).
+
+        Thread-safe: the web app's workers share one coach, and the first questions after a start
+        or a sync must not each build (and each embed the aliases for) a retriever of their own.
+        """
         generation = self.index.current_name()
         if self._retriever is None or generation != self._retriever_generation:
-            from assistant.alias_vectors import load_alias_vectors
-            from assistant.aliases import load_aliases
-            from assistant.retrieval import Retriever
-            from assistant.thesaurus import Thesaurus
-            from assistant.wordmap import WordMap
-
-            view = self.index.view()
-            chunks = view.chunks()
-            retrieval = self.settings.retrieval
-            aliases = load_aliases(retrieval.aliases)
-            alias_vectors = (
-                load_alias_vectors(
-                    retrieval.aliases, aliases, self.index.embeddings, self.settings.data_dir / "cache"
-                )
-                if retrieval.alias_dense_weight and retrieval.mode == "hybrid"
-                else None
-            )
-            self._retriever = Retriever(
-                view.store,
-                self.index.embeddings,
-                chunks,
-                view.vectors,
-                self.settings.retrieval,
-                Thesaurus.load(self.settings.retrieval.thesaurus),
-                bm25=self.index.lexical_index(view, chunks),
-                word_map=WordMap.load(self.settings.retrieval.word_map),
-                aliases=aliases,
-                alias_vectors=alias_vectors,
-            )
-            self._retriever_generation = view.generation.name
+            with self._retriever_lock:
+                if self._retriever is None or generation != self._retriever_generation:
+                    self._retriever = self._build_retriever()
         return self._retriever
+
+    def _build_retriever(self) -> Retriever:
+        from assistant.alias_vectors import load_alias_vectors
+        from assistant.aliases import load_aliases
+        from assistant.retrieval import Retriever
+        from assistant.thesaurus import Thesaurus
+        from assistant.wordmap import WordMap
+
+        view = self.index.view()
+        chunks = view.chunks()
+        retrieval = self.settings.retrieval
+        aliases = load_aliases(retrieval.aliases)
+        cache = self.settings.data_dir / "cache"
+        alias_vectors = (
+            load_alias_vectors(retrieval.aliases, aliases, self.index.embeddings, cache)
+            if retrieval.alias_dense_weight and retrieval.mode == "hybrid"
+            else None
+        )
+        retriever = Retriever(
+            view.store,
+            self.index.embeddings,
+            chunks,
+            view.vectors,
+            retrieval,
+            Thesaurus.load(retrieval.thesaurus),
+            bm25=self.index.lexical_index(view, chunks),
+            word_map=WordMap.load(retrieval.word_map),
+            aliases=aliases,
+            alias_vectors=alias_vectors,
+        )
+        self._retriever_generation = view.generation.name
+        return retriever
 
     def status(self) -> dict[str, Any]:
         """What ``coach status`` shows: data dir, index, sources, model and the last checks."""

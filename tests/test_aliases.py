@@ -205,3 +205,16 @@ def test_aliases_do_not_take_over_questions_about_a_users_own_document(
     # and the guidance is still found in managers' words next to it
     guidance = coach_with_a_user_document.retrieve("Hvordan får jeg mer driv og gnist i gjengen min?")
     assert guidance.hits[0].chunk.source.endswith("salgsledelse.md") and guidance.aliases
+
+
+def test_a_damaged_vector_file_is_embedded_again(coach: Coach, tmp_path: Path) -> None:
+    own = tmp_path / "mine.jsonl"
+    row = {"section": "vaner/gi-tilbakemelding", "sentence": "x", "questions": ["Hvordan gir jeg ros?"]}
+    own.write_text(json.dumps(row) + "\n", encoding="utf-8")
+    counting = _CountingEmbeddings(coach.index.embeddings)
+    shipped_path(own).write_bytes(b"")  # left empty by a crash mid-write
+    assert load_alias_vectors(own, load_aliases(own), counting, tmp_path / "cache") is not None
+    (cached,) = (tmp_path / "cache").glob("aliases-*.npz")
+    cached.write_bytes(b"PK\x03\x04 not a zip")
+    assert load_alias_vectors(own, load_aliases(own), counting, tmp_path / "cache") is not None
+    assert counting.queries == 2 and not list((tmp_path / "cache").glob("*.partial"))

@@ -19,6 +19,7 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from assistant.config import Settings
+from assistant.errors import ConfigError
 from assistant.web.limits import RateLimiter, RequestLimit, client_key, session_hash_of
 from assistant.web.strings import Texts
 from tests.web_server import WebServer, start_web
@@ -103,7 +104,7 @@ def test_threads_never_get_more_than_the_burst() -> None:
 
 def test_bad_arguments_are_refused() -> None:
     for args in ((-1, 1), (60, 0)):
-        with pytest.raises(ValueError):
+        with pytest.raises(ConfigError):
             RateLimiter(*args)
 
 
@@ -256,3 +257,23 @@ def test_calls_without_a_session_count_by_address(limited_server: WebServer) -> 
     assert codes[:3] == [200, 200, 200] and codes[-1] == 429, codes
     assert _join(limited_server.url, "another-session").status_code == 200
     assert httpx.get(limited_server.url + "health", timeout=5).status_code == 200  # never limited
+
+
+def test_logins_are_limited_by_address_in_their_own_bucket(tmp_path: Path, _built_index: Path) -> None:
+    from assistant.web.auth import hash_password
+
+    shutil.copytree(_built_index, tmp_path / "data")
+    env = {
+        "COACH_WEB__REQUESTS_PER_MINUTE": "6",
+        "COACH_WEB__REQUEST_BURST": "3",
+        "COACH_WEB__AUTH": f"anna:{hash_password('riktig-passord', iterations=1000)}",
+    }
+    with start_web(tmp_path / "data", tmp_path / "server.log", env) as server:
+        guesses = [
+            httpx.post(server.url + "login", data={"username": "anna", "password": f"gjett{i}"}, timeout=10)
+            for i in range(6)
+        ]
+        codes = [r.status_code for r in guesses]
+        assert codes.count(429) >= 2 and 429 not in codes[:3], codes  # three guesses, then refused
+        assert "retry-after" in guesses[-1].headers
+        assert httpx.get(server.url + "health", timeout=5).status_code == 200

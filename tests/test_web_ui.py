@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import io
 import json
 import os
@@ -414,6 +416,10 @@ def test_password_hashes_users_and_login(tmp_path: Path) -> None:
     assert (
         login("anna", "riktig passord") and not login("anna", "feil") and not login("eve", "riktig passord")
     )
+    # What Gradio is given: a coroutine function (Gradio awaits it; a plain one would run the PBKDF2
+    # check on the event loop and stall every other request while logins are checked).
+    assert inspect.iscoroutinefunction(login.check)
+    assert asyncio.run(login.check("anna", "riktig passord")) and not asyncio.run(login.check("anna", "feil"))
     assert Settings(data_dir=tmp_path, web=WebSettings(auth=f"anna:{encoded}")).web.auth.get_secret_value()
     assert encoded not in repr(WebSettings(auth=f"anna:{encoded}"))
 

@@ -25,6 +25,8 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
+from assistant.errors import ConfigError
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -32,8 +34,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 Clock = Callable[[], float]
 
-#: POSTs that start work: the queue (every UI event and gradio_client call) and the direct API routes.
-LIMITED_ROUTE = re.compile(r"/gradio_api/(?:queue/join|call/|run/|api/)", re.IGNORECASE)
+#: POSTs that start work: the queue (every UI event and gradio_client call), the direct API routes,
+#: and the login (a password check costs ~0.1 s of CPU, and guesses must not be free).
+LIMITED_ROUTE = re.compile(r"/gradio_api/(?:queue/join|call/|run/|api/)|^/login/?$", re.IGNORECASE)
+LOGIN_ROUTE = re.compile(r"^/login/?$", re.IGNORECASE)
 #: Bodies up to this size are read for the session hash (a queue/join body is a few hundred bytes).
 MAX_PEEK_BYTES = 64 * 1024
 #: Longest session hash kept as a key (Gradio's are 10–12 characters), so keys stay small.
@@ -53,14 +57,14 @@ class RateLimiter:
         max_keys: Most keys remembered.
 
     Raises:
-        ValueError: A negative rate, or a burst or max_keys below 1.
+        ConfigError: A negative rate, or a burst or max_keys below 1.
     """
 
     def __init__(
         self, per_minute: float, burst: int, *, clock: Clock = time.monotonic, max_keys: int = 10_000
     ) -> None:
         if per_minute < 0 or burst < 1 or max_keys < 1:
-            raise ValueError("per_minute must be >= 0, burst and max_keys >= 1")
+            raise ConfigError("per_minute must be >= 0, burst and max_keys >= 1")
         self.per_second = per_minute / 60.0
         self.burst = burst
         self.max_keys = max_keys
@@ -166,7 +170,12 @@ class RequestLimit:
         body, receive = await _peek(receive, MAX_PEEK_BYTES)
         connection = HTTPConnection(scope)
         address = connection.client.host if connection.client else None
-        key = client_key(session_hash_of(body), self.user_of(connection.cookies), address)
+        if LOGIN_ROUTE.search(str(scope.get("path", ""))):
+            # Logins by address, in a bucket of their own: guessing costs the guesser, and a
+            # colleague's typos at the same address do not use up anyone's questions.
+            key = f"login:{address or 'unknown'}"
+        else:
+            key = client_key(session_hash_of(body), self.user_of(connection.cookies), address)
         wait = self.limiter.acquire(key)
         if wait > 0:
             await _refuse(send, math.ceil(wait), self.message)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from http.cookies import SimpleCookie
 from typing import Any
+
+from starlette.requests import HTTPConnection
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -28,11 +29,9 @@ def scrub_api_info(html: bytes) -> bytes:
 
 
 def _cookies(scope: Scope) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
-    for name, value in scope.get("headers", []):
-        if name == b"cookie":
-            jar.load(value.decode("latin-1"))
-    return {key: morsel.value for key, morsel in jar.items()}
+    # Starlette's parser, as Gradio and the request limits read them (http.cookies gives up on a
+    # whole header when one cookie holds JSON).
+    return dict(HTTPConnection(scope).cookies)
 
 
 class LoginPageScrub:

@@ -161,7 +161,7 @@ def create_app(
         run_history=False,
         enable_monitoring=False,
         max_file_size=int(web.max_upload_mb * 1024 * 1024),
-        auth=Authenticator(users) if users else None,
+        auth=Authenticator(users).check if users else None,
         auth_message="Salgscoach",
         show_error=False,
         ssr_mode=False,
