@@ -33,8 +33,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,7 +111,7 @@ socket.socket.sendto, socket.getaddrinfo = sendto, getaddrinfo
 def _strace_problem() -> str | None:
     """Why strace cannot trace here (None when it can)."""
     if shutil.which("strace") is None:
-        return "strace is not installed (`apt-get install strace`; `make test` does not install it)"
+        return "strace is not installed (`apt-get install strace`; `make test` installs it when run as root)"
     done = subprocess.run(
         ["strace", "-f", "-qq", "-e", "trace=connect", "-o", os.devnull, "true"],
         capture_output=True,
@@ -131,47 +129,8 @@ class WatchedWebServer(WebServer):
     """
 
     def __init__(self, data_dir: Path, log_path: Path, env: dict[str, str], strace_log: Path | None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.data_dir = data_dir
-        self.log_path = log_path
-        self.started_s = 0.0
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
-        environment.update({"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", **env})
-        command = [
-            sys.executable,
-            "-m",
-            "assistant",
-            "--data-dir",
-            str(data_dir),
-            "web",
-            "--port",
-            str(self.port),
-        ]
-        if strace_log is not None:
-            command = [
-                "strace",
-                "-f",
-                "-qq",
-                "-e",
-                "trace=connect",
-                "-e",
-                "signal=none",
-                "-o",
-                str(strace_log),
-                *command,
-            ]
-        with log_path.open("ab") as log:
-            started = time.monotonic()
-            self._process = subprocess.Popen(
-                command,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env=environment,
-                cwd=PROJECT_ROOT,
-                start_new_session=True,
-            )
-        self._wait_ready(started)
+        strace = ["strace", "-f", "-qq", "-e", "trace=connect", "-e", "signal=none", "-o", str(strace_log)]
+        super().__init__(data_dir, log_path, env, prefix=strace if strace_log else (), new_session=True)
 
     def app_pid(self) -> int:
         """The pid of ``coach web`` itself (strace's child when traced)."""

@@ -13,12 +13,13 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import httpx
 import pytest
 
+from assistant.config import PROJECT_ROOT
 from tests.llm_server import free_port
 
 START_TIMEOUT_S = 60.0
@@ -33,7 +34,24 @@ class WebServer:
         log_path: Its stdout and stderr.
     """
 
-    def __init__(self, data_dir: Path, log_path: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        *,
+        prefix: Sequence[str] = (),
+        new_session: bool = False,
+    ) -> None:
+        """Start it and wait until ``/health`` answers.
+
+        Args:
+            data_dir: Its data dir.
+            log_path: Where its output goes.
+            env: Extra environment (``COACH_*`` from the caller's environment is dropped).
+            prefix: A command to run it under (e.g. ``strace …``).
+            new_session: Give it a process group of its own (see ``tests/test_web_security.py``).
+        """
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/"
         self.data_dir = data_dir
@@ -41,22 +59,17 @@ class WebServer:
         self.started_s = 0.0
         environment = {k: v for k, v in os.environ.items() if not k.startswith("COACH_")}
         environment.update({"HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1", **(env or {})})
+        command = [sys.executable, "-m", "assistant", "--data-dir", str(data_dir), "web"]
+        command += ["--port", str(self.port)]
         with log_path.open("ab") as log:
             started = time.monotonic()
             self._process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "assistant",
-                    "--data-dir",
-                    str(data_dir),
-                    "web",
-                    "--port",
-                    str(self.port),
-                ],
+                [*prefix, *command],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=environment,
+                cwd=PROJECT_ROOT,
+                start_new_session=new_session,
             )
         self._wait_ready(started)
 
