@@ -731,3 +731,57 @@ def test_someone_elses_failure_word_makes_no_sarcasm(linter: FeedbackLinter) -> 
 )
 def test_an_ask_that_looks_ahead_keeps_the_problem(linter: FeedbackLinter, text: str) -> None:
     assert linter.lint(text).parts["problem"]
+
+
+# --- denied failures, faults that are not the person's, open omissions -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du har ikke glemt en eneste kundeoppfølging i høst. Fortsett sånn!",
+        "Ingen av rapportene dine hadde feil i april.",
+        "Det mangler ikke en eneste signatur i kontraktene dine.",
+        "None of your invoices had errors this quarter.",
+    ],
+)
+def test_a_denied_failure_is_praise_not_a_problem(linter: FeedbackLinter, text: str) -> None:
+    assert code(linter.lint(text)) == "---P"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det var jeg som ga deg feil prisliste, det er min feil.",
+        "Beklager at du fikk skylda for den feilen fra lageret.",
+        "The wrong brochure was my mistake, not yours. Sorry for the trouble it caused you.",
+    ],
+)
+def test_a_fault_the_manager_owns_or_clears_is_no_problem(linter: FeedbackLinter, text: str) -> None:
+    assert code(linter.lint(text)) == "----"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Leverandøren sendte feil deler, og nå står det to kasser med feil skruer hos kunden.",
+        "The supplier has asked us not to send you their samples again.",
+    ],
+)
+def test_someone_elses_doing_and_its_sequel_is_no_problem(linter: FeedbackLinter, text: str) -> None:
+    assert not linter.lint(text).parts["problem"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fakturaen til Berg Bygg har ikke gått ut ennå. Kan du sende den i dag?",
+        "Why wasn't the order entered before you confirmed it?",
+    ],
+)
+def test_an_open_omission_or_a_why_question_names_the_problem(linter: FeedbackLinter, text: str) -> None:
+    assert linter.lint(text).parts["problem"]
+
+
+def test_the_purpose_of_an_ask_is_no_consequence(linter: FeedbackLinter) -> None:
+    assert code(linter.lint("Can you send me the figures before noon, so I can check them?")) == "--I-"

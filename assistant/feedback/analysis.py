@@ -28,7 +28,7 @@ from assistant.feedback.criticism import CriticismMarker, dated_clause, effect_b
 from assistant.feedback.lexicon import Hit, Lexicon
 from assistant.feedback.segment import Analysis, Clause, Segmenter, Sentence, sentence_spans
 from assistant.feedback.segment import any_overlap as _any_overlap
-from assistant.feedback.signals import opening_imperative, person_labels
+from assistant.feedback.signals import denied_failures, opening_imperative, person_labels
 from assistant.text import guess_language
 
 __all__ = ["Analysis", "Clause", "Sentence", "TextAnalyzer", "sentence_spans"]
@@ -133,6 +133,16 @@ class TextAnalyzer:
                         Hit("positive", "undone failure", first.first, last.last, first.start, last.end)
                     )
                     break
+        # "Du har ikke gått glipp av en eneste frist", "ingen av tilbudene dine hadde feil": a failure
+        # denied of the person is praise too (not when it clears them of a fault: "ikke din feil").
+        if any(sentence.hits[cue] for cue in people):
+            for failure, negator in denied_failures(sentence):
+                clause = sentence.clause_of(failure.first)
+                if id(clause) in asks or _any_overlap(failure, sentence.hits["excuse"]):
+                    continue
+                first = min(failure, negator, key=lambda h: h.first)
+                last = max(failure, negator, key=lambda h: h.last)
+                found.append(Hit("positive", "denied failure", first.first, last.last, first.start, last.end))
         return found
 
     def _about_someone_else(self, sentence: Sentence, clause: Clause) -> bool:
@@ -243,8 +253,10 @@ class TextAnalyzer:
                 if any(clause.first <= h.first <= clause.last for h in praise):
                     clause.parts.add("positive")
                 continue
-            if index and sentence.clauses[index - 1].ask and self._result_of_ask(sentence, clause):
-                continue  # "…, så frigjør du tid": the benefit of the fix, not a problem
+            if any(c.ask for c in sentence.clauses[:index]) and self._result_of_ask(sentence, clause):
+                # "…, så frigjør du tid", "Could you send it before it goes out, so I can check it?":
+                # the benefit or purpose of the fix, not a problem or what it led to
+                continue
             if self._condition_of_ask(sentence, clause, asks):
                 continue  # "… hvis du er usikker": part of the instruction
             problem_seen = self.criticism.mark(sentence, clause, problem_seen, clause is dated)

@@ -15,7 +15,7 @@ from itertools import pairwise
 
 from assistant.feedback.lexicon import Hit
 from assistant.feedback.segment import Clause, Segmenter, Sentence, any_overlap
-from assistant.feedback.signals import event_times, opens_with_action
+from assistant.feedback.signals import denied_failures, event_times, opens_with_action
 
 # Norwegian subject pronouns of someone else: never an object, so after a verb they are its subject.
 _SUBJECT_PRONOUNS = frozenset({"vi", "me", "de", "dei", "han", "hun", "ho", "jeg", "eg"})
@@ -47,15 +47,28 @@ class CriticismMarker:
         def cue(name: str) -> list[Hit]:
             return sentence.in_clause(name, clause)
 
+        if any(sentence.clause_of(h.first).segment == clause.segment for h in sentence.hits["excuse"]):
+            # "Det var Stian som la inn feil pris, ikke du", "Sorry for the scramble it caused you":
+            # the fault is someone else's, and so is what it led to.
+            return problem_seen
         start = self.segmenter.content_start(sentence, clause)
         verdicts = cue("own_feeling") + cue("judgement")
         markers = cue("cons_marker")
-        subject = cue("second")  # du / you
+        denied = denied_failures(sentence)
+        third_party = self.third_party_subject(sentence, clause)
+        # du / you; in a clause that opens with someone else, a later "you" is their object ("They've
+        # asked us not to send you again").
+        subject = [
+            h for h in cue("second")
+            if not (third_party and h.first > start and any_overlap(h, cue("second_object")))
+        ]
         negated = [] if verdicts else cue("negator")
-        someone_else = not (subject or cue("second_object")) and self.third_party_subject(sentence, clause)
+        object_only = not subject and bool(cue("second_object")) and sentence.language == "en"
+        someone_else = not (subject or (cue("second_object") and not object_only)) and third_party
+        someone_else = someone_else or self._after_someone_else(sentence, clause, problem_seen)
         if someone_else and cue("absolute") and not problem_seen:
             return problem_seen  # "Kunden ringer bestandig på fredag": someone else's habit, context
-        harms = self._harms(sentence, clause, verdicts)
+        harms = [h for h in self._harms(sentence, clause, verdicts) if not any(h is f for f, _ in denied)]
         explicit = [
             h for h in cue("problem")
             # The harm after a causal marker is the consequence, not the problem; a verdict
@@ -63,6 +76,7 @@ class CriticismMarker:
             if not any(m.first <= h.first for m in markers)
             and not any_overlap(h, verdicts + cue("label") + cue("label_noun") + cue("sarcastic_label"))
             and not any_overlap(h, cue("not_problem"))  # "det er aldri for seint å lære"
+            and not any(h is failure for failure, _ in denied)  # "det manglar ikkje ei einaste oppfølging"
         ]
         if someone_else:
             # What a customer does is not the person's doing; after the problem it is what the
@@ -131,9 +145,11 @@ class CriticismMarker:
         verdicts = cue("own_feeling") + cue("judgement")
         # "Du forklarte hvorfor vi ikke kan …": a negator right after someone else's subject pronoun
         # negates their verb in an embedded clause, not what the person did.
+        denials = [n for _, n in denied_failures(sentence)]
         negated = [] if verdicts else [
             n for n in cue("negator")
             if not (n.first and sentence.tokens[n.first - 1].text in _SUBJECT_PRONOUNS)
+            and not any(n is d for d in denials)  # it denies a failure, it names no omission
         ]
         person = cue("second") + cue("second_possessive")  # du / you, or din / your
         labelled = any(sentence.in_clause(c, clause) for c in ("label", "label_noun", "antonym"))
@@ -141,7 +157,9 @@ class CriticismMarker:
             clause.parts.add("problem")
             clause.neutral = not explicit and not sentence.sarcastic
         elif (
-            self._about_what_they_did(sentence, clause) and not (cue("cons_marker") or verdicts)
+            # "flere av kundene dine har satt …": the person only owns the subject, someone else acts
+            not someone_else and self._about_what_they_did(sentence, clause)
+            and not (cue("cons_marker") or verdicts)
             # "du lot meg vente": the person causes the harm in the same clause
             and (not harms or person[0].first < harms[0].first)
         ):
@@ -159,6 +177,20 @@ class CriticismMarker:
             and (cue("concrete") or clause.segment > 0)
         ):
             clause.parts.add("problem")
+
+    def _after_someone_else(self, sentence: Sentence, clause: Clause, problem_seen: bool) -> bool:
+        """Whether a clause goes on from someone else's doing before any problem of the person.
+
+        "Innkjøperen bestilte feil varenummer, og nå står det tre paller med feil pumper på lageret":
+        a clause joined to someone else's, with no "du"/"you" of its own, tells more of their story.
+        """
+        index = next(i for i, c in enumerate(sentence.clauses) if c is clause)
+        if problem_seen or not index or sentence.in_clause("second", clause):
+            return False
+        before = sentence.clauses[index - 1]
+        joined = clause.segment == before.segment and bool(sentence.in_clause("clause_break", clause))
+        return (joined and not sentence.in_clause("second", before)
+                and self.third_party_subject(sentence, before))
 
     def third_party_subject(self, sentence: Sentence, clause: Clause) -> bool:
         """Whether the clause is about what someone else (a customer, a team, the manager) did."""

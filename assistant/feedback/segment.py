@@ -191,7 +191,7 @@ class Segmenter:
         "now_marker", "imperative_lead", "not_verb", "time_point", "time_frame", "deadline", "finite",
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
         "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
-        "condition", "benefit", "undoing",
+        "condition", "benefit", "undoing", "excuse",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})

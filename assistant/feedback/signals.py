@@ -220,3 +220,46 @@ def opening_imperative(sentence: Sentence, clause: Clause, start: int, after_ask
     if any(h.first == start + 1 for cue in _KNOWN for h in sentence.hits.get(cue, ())):
         return True  # "purr allerede …": a known word, not a verb form
     return not second.endswith(_PAST_ENDINGS if deadline else _PAST_ENDINGS + _PRESENT_ENDINGS)
+
+
+# Negators that deny a whole group ("ingen av tilbudene dine hadde feil", "none of your quotes had errors"):
+# they may stand anywhere before the failure in the clause.
+_GROUP_DENIALS = frozenset({"ingen", "inga", "ingen av", "inga av", "none", "none of", "no", "not one"})
+#: Most words between a negator and the failure it denies ("ikke gått glipp av", "not once missed").
+_DENIAL_REACH = 2
+
+
+def denied_failures(sentence: Sentence) -> list[tuple[Hit, Hit]]:
+    """Failure and harm words the sentence denies, each with the negator that denies it.
+
+    "Du har ikke gått glipp av en eneste frist", "det manglar ikkje ei einaste oppfølging", "ingen av
+    tilbudene dine hadde feil": the failure did not happen, so it names no problem. A negator inside
+    the failure cue ("ikke levert") is the failure itself; "ikke bare glemte du …" adds, it denies
+    nothing; a question ("Hvorfor manglet ikke …?") asks about the failure.
+    """
+    if sentence.question:
+        return []
+    failures = sentence.hits["problem"] + sentence.hits["effect"]
+    # A negator inside a failure cue ("ikke levert", "har enno ikkje") is the failure itself.
+    negators = [
+        n for n in sentence.hits["negator"]
+        if not any(n.first <= f.last and n.last >= f.first for f in failures)
+    ]
+    found = []
+    for failure in failures:
+        clause = sentence.clause_of(failure.first)
+        for negator in negators:
+            if sentence.clause_of(negator.first) is not clause:
+                continue
+            following = sentence.tokens[negator.last + 1 : negator.last + 2]
+            if following and following[0].text in _NOT_ONLY:
+                continue
+            words = " ".join(t.text for t in sentence.tokens[negator.first : negator.last + 1])
+            before = negator.last < failure.first and (
+                failure.first - negator.last <= _DENIAL_REACH or words in _GROUP_DENIALS
+            )
+            after = sentence.language == "no" and negator.first == failure.last + 1  # "manglar ikkje"
+            if before or after:
+                found.append((failure, negator))
+                break
+    return found
