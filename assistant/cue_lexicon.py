@@ -19,7 +19,8 @@ A pattern is a sequence of elements separated by gaps: ``...`` (up to three othe
 a longer word: ``*lønn`` matches ``grunnlønn`` but not ``lønn``), ``*word*`` (inside a word), ``#``
 (has a digit) or ``_`` (any token). A pattern that starts with ``^`` only matches at the start of a
 sentence, after optional fillers. Hyphens split words (``CRM-system`` is ``crm system``), in texts
-and patterns alike. The syntax extends the feedback lexicon's (assistant/feedback/lexicon.py).
+and patterns alike. The feedback lexicon speaks the same language with a few differences; both
+compile and match their patterns with assistant/cue_patterns.py.
 """
 
 from __future__ import annotations
@@ -30,57 +31,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from assistant.cue_patterns import Dialect, Form, Matcher, Word
 from assistant.errors import ConfigError
-from assistant.text import normalize, stem
+from assistant.text import normalize
 
 BOOSTER, FILLER = "*", "^"
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*", re.UNICODE)
 _SENTENCE = re.compile(r"[.!?;:\n«»\"“”()\[\]]+")
-_GAP = re.compile(r"^\.\.\.(\d*)$")
-_LANGUAGES = ("no", "en", "*")
 #: Boosters only ever add this much to a label, so a weak cue plus boosters just reaches 1.
 _BOOSTER_CAP = 0.5
 #: First-word kinds looked up by value; the rest (infix, number, any) are tried one by one.
-_INDEXED = ("exact", "prefix", "suffix", "stem")
-
-
-@dataclass(frozen=True)
-class _Word:
-    kind: str  # exact | stem | prefix | suffix | infix | number | any
-    value: str
-
-    @classmethod
-    def compile(cls, word: str) -> _Word:
-        if word == "_":
-            return cls("any", "")
-        if word == "#":
-            return cls("number", "")
-        if len(word) > 2 and word.startswith("*") and word.endswith("*"):
-            return cls("infix", word[1:-1])
-        if len(word) > 1 and word.endswith("~"):
-            return cls("stem", stem(word[:-1]))
-        if len(word) > 1 and word.endswith("*"):
-            return cls("prefix", word[:-1])
-        if len(word) > 1 and word.startswith("*"):
-            return cls("suffix", word[1:])
-        return cls("exact", word)
-
-    def matches(self, token: str) -> bool:
-        kind = self.kind
-        if kind == "exact":
-            return token == self.value
-        if kind == "prefix":
-            return token.startswith(self.value)
-        if kind == "suffix":
-            # A compound's tail: the bare word is a cue of its own (often with another weight).
-            return len(token) > len(self.value) and token.endswith(self.value)
-        if kind == "infix":
-            return self.value in token
-        if kind == "stem":
-            return token == self.value or stem(token) == self.value
-        if kind == "number":
-            return any(ch.isdigit() for ch in token)
-        return True
+_INDEXED = ("exact", "prefix", "tail", "stem")
+#: What this lexicon's words mean in the shared pattern language (assistant/cue_patterns.py).
+_DIALECT = Dialect(
+    name="pattern",
+    gap_error="{name} {source}: a gap needs a word before it",
+    infix=True,
+    tails=True,
+    inflections=False,
+    longest=False,
+)
 
 
 @dataclass(frozen=True)
@@ -93,6 +63,7 @@ class CuePattern:
         source: The pattern as written.
         language: ``no``, ``en`` or ``*``.
         anchored: Only matches at a sentence start (after fillers).
+        matcher: Its compiled words and gaps.
     """
 
     label: str
@@ -100,8 +71,7 @@ class CuePattern:
     source: str
     language: str
     anchored: bool
-    elements: tuple[tuple[tuple[_Word, ...], ...], ...] = field(repr=False)
-    gaps: tuple[int, ...] = field(repr=False)
+    matcher: Matcher = field(repr=False)
 
     @classmethod
     def compile(cls, label: str, weight: float | None, source: str, language: str = "*") -> CuePattern:
@@ -110,54 +80,15 @@ class CuePattern:
         Raises:
             ConfigError: Unknown language, a gap at either end, or an empty alternative.
         """
-        if language not in _LANGUAGES:
-            raise ConfigError(f"pattern {source!r}: unknown language {language!r} (no, en or *)")
         text = normalize(source).lower().replace("’", "'")
         anchored = text.startswith("^")
         text = text.replace("^", "").replace("-", " ")
-        groups: list[list[str]] = [[]]
-        gaps: list[int] = []
-        for word in text.split():
-            gap = _GAP.match(word)
-            if gap:
-                if not groups[-1]:
-                    raise ConfigError(f"pattern {source!r}: a gap needs a word before it")
-                gaps.append(int(gap.group(1)) if gap.group(1) else 3)
-                groups.append([])
-            else:
-                groups[-1].append(word)
-        if not groups[-1]:
-            raise ConfigError(f"pattern {source!r} must start and end with a word")
-        gaps.append(0)
-        elements = []
-        for group in groups:
-            alternatives = tuple(
-                tuple(_Word.compile(w) for w in alternative.split())
-                for alternative in " ".join(group).split("|")
-            )
-            if any(not phrase for phrase in alternatives):
-                raise ConfigError(f"pattern {source!r} has an empty alternative")
-            elements.append(alternatives)
-        return cls(label, weight, source, language, anchored, tuple(elements), tuple(gaps))
+        matcher = Matcher.compile(text, source, language, _DIALECT)
+        return cls(label, weight, source, language, anchored, matcher)
 
-    def match_at(self, tokens: Sequence[str], i: int) -> tuple[int, ...] | None:
+    def match_at(self, tokens: Sequence[Form], i: int) -> tuple[int, ...] | None:
         """The indices of the tokens the pattern's words cover if it matches starting at ``i``."""
-        return self._match(tokens, i, 0)
-
-    def _match(self, tokens: Sequence[str], i: int, e: int) -> tuple[int, ...] | None:
-        for phrase in self.elements[e]:
-            end = i + len(phrase)
-            if end > len(tokens) or not all(w.matches(tokens[i + k]) for k, w in enumerate(phrase)):
-                continue
-            covered = tuple(range(i, end))
-            if e + 1 == len(self.elements):
-                return covered
-            # Shortest gap first: the words of a cue should stand as close together as they can.
-            for skip in range(self.gaps[e] + 1):
-                rest = self._match(tokens, end + skip, e + 1)
-                if rest is not None:
-                    return covered + rest
-        return None
+        return self.matcher.match(tokens, i)
 
 
 @dataclass(frozen=True)
@@ -192,30 +123,30 @@ class _FirstWords:
 
     def __init__(self, patterns: Sequence[CuePattern]) -> None:
         self._by_kind: dict[str, dict[str, list[int]]] = {k: defaultdict(list) for k in _INDEXED}
-        self._other: list[tuple[_Word, int]] = []
+        self._other: list[tuple[Word, int]] = []
         for index, pattern in enumerate(patterns):
-            for phrase in pattern.elements[0]:
-                word = phrase[0]
+            for word in pattern.matcher.firsts:
                 if word.kind in _INDEXED:
                     self._by_kind[word.kind][word.value].append(index)
                 else:
                     self._other.append((word, index))
         self._cache: dict[str, frozenset[int]] = {}
 
-    def candidates(self, token: str) -> frozenset[int]:
-        """Indices of the patterns whose first word matches token."""
+    def candidates(self, form: Form) -> frozenset[int]:
+        """Indices of the patterns whose first word matches the token."""
+        token = form.text
         cached = self._cache.get(token)
         if cached is not None:
             return cached
         found: set[int] = set(self._by_kind["exact"].get(token, ()))
-        prefix, suffix, stems = self._by_kind["prefix"], self._by_kind["suffix"], self._by_kind["stem"]
+        prefix, tail, stems = self._by_kind["prefix"], self._by_kind["tail"], self._by_kind["stem"]
         for cut in range(1, len(token) + 1):
             found.update(prefix.get(token[:cut], ()))
         for cut in range(1, len(token)):
-            found.update(suffix.get(token[cut:], ()))
+            found.update(tail.get(token[cut:], ()))
         found.update(stems.get(token, ()))
-        found.update(stems.get(stem(token), ()))
-        found.update(index for word, index in self._other if word.matches(token))
+        found.update(stems.get(form.stem, ()))
+        found.update(index for word, index in self._other if word.matches(form))
         if len(self._cache) < 100_000:
             self._cache[token] = frozenset(found)
         return frozenset(found)
@@ -272,11 +203,11 @@ class CueLexicon:
                 raise ConfigError(f"{path}:{number}: {exc}") from exc
         return cls(patterns)
 
-    def _candidates(self, tokens: Sequence[str], i: int, language: str) -> list[CuePattern]:
+    def _candidates(self, tokens: Sequence[Form], i: int, language: str) -> list[CuePattern]:
         patterns = (self._patterns[index] for index in sorted(self._first.candidates(tokens[i])))
         return [p for p in patterns if language == "*" or p.language in ("*", language)]
 
-    def _starts(self, tokens: Sequence[str], language: str) -> set[int]:
+    def _starts(self, tokens: Sequence[Form], language: str) -> set[int]:
         """Where an anchored pattern may start: 0, and after any run of fillers."""
         starts, frontier = {0}, [0]
         while frontier:
@@ -301,7 +232,8 @@ class CueLexicon:
         """
         language = {"nb": "no", "nn": "no", "en": "en"}.get(language, "*")
         found: dict[tuple[str, str, str], CueMatch] = {}
-        for tokens in sentences(text):
+        for words in sentences(text):
+            tokens = [Form.of(word) for word in words]
             excluded: dict[str, set[int]] = defaultdict(set)
             for i in range(len(tokens)):
                 for row in self._candidates(tokens, i, language):
@@ -320,9 +252,9 @@ class CueLexicon:
                         continue
                     # Distinct words count apart ("produktet" and "versjonen" add up); the same words
                     # found twice by the same row count once.
-                    words = " ".join(tokens[j] for j in covered)
-                    match = CueMatch(row.label, row.weight, row.source, words)
-                    found.setdefault((row.label, row.source, words), match)
+                    said = " ".join(tokens[j].text for j in covered)
+                    match = CueMatch(row.label, row.weight, row.source, said)
+                    found.setdefault((row.label, row.source, said), match)
         return list(found.values())
 
     def scores(self, text: str, language: str = "und", *, boosters: bool = True) -> dict[str, float]:
