@@ -785,3 +785,55 @@ def test_an_open_omission_or_a_why_question_names_the_problem(linter: FeedbackLi
 
 def test_the_purpose_of_an_ask_is_no_consequence(linter: FeedbackLinter) -> None:
     assert code(linter.lint("Can you send me the figures before noon, so I can check them?")) == "--I-"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vi setter oss ned og går gjennom kundelista på torsdag.",
+        "Neste kundemøte forbereder vi sammen.",
+        "Tomorrow we sit down and go through the renewal list.",
+        "We're going to go through the pipeline together on Friday.",
+    ],
+)
+def test_a_joint_plan_for_a_coming_time_is_a_way_forward(linter: FeedbackLinter, text: str) -> None:
+    assert code(linter.lint(text)) == "--I-"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Vi tar en prat om tallene hver fredag.",  # a routine
+        "I går tok vi en prat om tallene.",  # what happened
+        "Kunden vil gjerne ha en ny demo.",  # someone else's wish
+        "Ærlig talt, dette holder ikke.",  # an opener, not a verb told to anyone
+        "Rett og slett ikke bra nok.",
+    ],
+)
+def test_a_routine_a_report_or_an_opener_is_no_improvement(linter: FeedbackLinter, text: str) -> None:
+    assert not linter.lint(text).parts["improvement"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Markedet for kontormøbler har stupt, og flere av kundene dine har utsatt innkjøpene.",
+        "Shipping costs have doubled this year, and several of your buyers have paused orders.",
+        "Eg er ikkje nøgd med korleis ting går.",
+    ],
+)
+def test_an_outside_cause_or_own_dissatisfaction_is_no_consequence(linter: FeedbackLinter, text: str) -> None:
+    assert not linter.lint(text).parts["consequence"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemte å ringe kunden, så vi kan miste avtalen.",
+        "Markedet er tøft, men du ringte ikke kunden tilbake, og vi mistet ordren.",
+        "Det som skjedde i forrige uke førte til at vi mistet kunden.",
+    ],
+)
+def test_a_risk_or_an_effect_after_the_person_is_a_consequence(linter: FeedbackLinter, text: str) -> None:
+    result = linter.lint(text)
+    assert result.parts["consequence"] and not result.parts["improvement"]

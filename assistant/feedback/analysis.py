@@ -39,6 +39,9 @@ _PRONOUNS = frozenset({
     "i've", "i'm", "i'd", "we've", "we're", "they've", "they're", "he's", "she's",
 })
 
+# Words that make a following joint action a reported question ("asked whether we talk …").
+_REPORTED_QUESTION = frozenset({"whether", "if", "om", "hvorvidt", "kvifor", "hvorfor", "why"})
+
 
 class TextAnalyzer:
     """Finds the four parts of feedback in a text with cue lexicons (no model needed).
@@ -159,6 +162,9 @@ class TextAnalyzer:
             hits["self_obligation"] + hits["keep_going"] + hits["problem"] + hits["positive"]
             + hits["statement_frame"]
         )
+        # "Rett og slett …", "Ærlig talt, …": an opener of several words is no verb told to anyone.
+        openers = [h for h in hits["not_imperative"] if h.last > h.first]
+        planned = self._joint_plans(sentence)
         asks: set[int] = set()
         for index, clause in enumerate(sentence.clauses):
             start = self.content_start(sentence, clause)
@@ -166,9 +172,10 @@ class TextAnalyzer:
                 h for h in sentence.in_clause("improve_marker", clause) if not _any_overlap(h, blocked)
             ]
             imperative = any(
-                h.first == start and not _any_overlap(h, hits["keep_going"] + hits["courtesy"])
+                h.first == start and not _any_overlap(h, hits["keep_going"] + hits["courtesy"] + openers)
                 for h in sentence.in_clause("imperative", clause)
             )
+            markers += [h for h in planned if clause.first <= h.first <= clause.last]
             if any(h.first == start for h in sentence.hits["absolute"]):
                 markers = []  # "Hver bidige gang vi skal på kundebesøk, …" dates the habit, asks nothing
             vague = [h for h in sentence.in_clause("vague", clause) if h.first == start]
@@ -179,6 +186,24 @@ class TextAnalyzer:
         if self._proposed_condition(sentence):
             asks.add(id(sentence.clauses[0]))
         return asks
+
+    @staticmethod
+    def _joint_plans(sentence: Sentence) -> list[Hit]:
+        """Joint actions said as a plan for a coming time: a way forward, though no ask.
+
+        "Vi tar en prat om rabattrutinene i morgen", "Neste overlevering tar vi sammen",
+        "Tomorrow we sit down and go through the list". A joint action with no coming time
+        ("vi ser at tallene faller") describes; one with a routine ("vi tar en prat hver fredag")
+        is a habit, not a plan.
+        """
+        hits = sentence.hits
+        if not hits["future_time"] or hits["routine"]:
+            return []
+        # "they asked whether we talk to each other": a joint action in a reported question plans nothing.
+        return [
+            h for h in hits["joint_plan"]
+            if not (h.first and sentence.tokens[h.first - 1].text in _REPORTED_QUESTION)
+        ]
 
     @staticmethod
     def _proposed_condition(sentence: Sentence) -> bool:

@@ -51,6 +51,10 @@ class CriticismMarker:
             # "Det var Stian som la inn feil pris, ikke du", "Sorry for the scramble it caused you":
             # the fault is someone else's, and so is what it led to.
             return problem_seen
+        if not problem_seen and self._outside_cause(sentence, clause):
+            # "Markedet har falt, og flere av kundene dine har satt investeringer på vent": the
+            # trouble and its effects belong to a cause outside the person, named before them.
+            return problem_seen
         start = self.segmenter.content_start(sentence, clause)
         verdicts = cue("own_feeling") + cue("judgement")
         markers = cue("cons_marker")
@@ -111,6 +115,17 @@ class CriticismMarker:
             clause.derived = True
         self._mark_problem(sentence, clause, explicit, someone_else, dated, harms, problem_seen)
         return problem_seen or "problem" in clause.parts
+
+    @staticmethod
+    def _outside_cause(sentence: Sentence, clause: Clause) -> bool:
+        """Whether a cause outside the person comes up to this clause with no "du"/"you" before it.
+
+        The effect of someone else's trouble is no consequence of the person's problem, but an effect
+        with no named cause still is ("det som skjedde har ført til at vi mister kunden").
+        """
+        return any(h.first <= clause.last for h in sentence.hits["outside_cause"]) and not any(
+            h.first <= clause.last for h in sentence.hits["second"]
+        )
 
     @staticmethod
     def _harms(sentence: Sentence, clause: Clause, verdicts: list[Hit]) -> list[Hit]:

@@ -191,7 +191,8 @@ class Segmenter:
         "now_marker", "imperative_lead", "not_verb", "time_point", "time_frame", "deadline", "finite",
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
         "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
-        "condition", "benefit", "undoing", "excuse",
+        "condition", "benefit", "undoing", "excuse", "joint_plan", "future_time", "routine",
+        "outside_cause",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
