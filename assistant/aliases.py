@@ -104,8 +104,6 @@ class AliasIndex:
             matches a handful of aliases well and the rest by chance words.
         vectors: The alias questions' vectors, one row per question of ``aliases`` in order (see
             :mod:`assistant.alias_vectors`); without them, aliases are matched by words only.
-        min_similarity: A match by meaning needs at least this cosine similarity: the closest alias
-            of a question about something else entirely (a user's own document) is still far.
     """
 
     def __init__(
@@ -114,8 +112,6 @@ class AliasIndex:
         chunks: Sequence[Chunk],
         min_strength: float = 0.5,
         vectors: npt.ArrayLike | None = None,
-        *,
-        min_similarity: float = 0.0,
     ) -> None:
         # Only the chunks of an alias's section can hold its sentence (a large library has many
         # chunks and few aliased sections).
@@ -136,10 +132,10 @@ class AliasIndex:
                 self._bound.append((alias, positions))
                 rows.extend(range(row, row + len(alias.questions)))
             row += len(alias.questions)
+        self._sources = frozenset(chunks[p].source for _, positions in self._bound for p in positions)
         self._owner = [n for n, (alias, _) in enumerate(self._bound) for _ in alias.questions]
         self._bm25 = BM25Index([q for alias, _ in self._bound for q in alias.questions])
         self._min_strength = min_strength
-        self._min_similarity = min_similarity
         self._vectors: npt.NDArray[np.float32] | None = None
         if vectors is not None:
             matrix = np.asarray(vectors, dtype=np.float32)
@@ -154,6 +150,11 @@ class AliasIndex:
     def __len__(self) -> int:
         """Number of aliases bound to a chunk."""
         return len(self._bound)
+
+    @property
+    def sources(self) -> frozenset[str]:
+        """The sources (documents) whose chunks hold an alias's sentence."""
+        return self._sources
 
     def match(self, question: str, n: int = 5, min_coverage: float = 0.0) -> list[AliasMatch]:
         """The alias sentences the question matches best (one entry per sentence, best first).
@@ -232,8 +233,6 @@ class AliasIndex:
         similarity = self._vectors @ query
         best: dict[int, float] = {}
         for position in np.argsort(-similarity, kind="stable")[: 10 * n]:
-            if similarity[position] < self._min_similarity:
-                break  # sorted: the rest are further still
             owner = self._owner[int(position)]
             best.setdefault(owner, float(similarity[position]))
         return self._matches(best, n)

@@ -176,25 +176,27 @@ class RetrievalSettings(BaseModel):
         ge=0.0,
         le=1.0,
         description=(
-            "A match by meaning needs at least this cosine similarity between the question and an "
-            "alias question (dev: answerable questions' best alias 0.918 at the 10th percentile; "
-            "questions about a user's own document mostly below 0.91)."
+            "When a passage of a document without aliases (a user's own) is among the candidates, a "
+            "match by meaning needs at least this cosine similarity to an alias question (dev: "
+            "answerable questions' best alias 0.918 at the 10th percentile; questions about the "
+            "user's document mostly below 0.91). Without such a passage there is no floor."
         ),
     )
     alias_min_margin: float = Field(
         0.03,
         description=(
-            "A match by meaning also needs its similarity to exceed the best passage's by this much: "
-            "the question reads more like a question the aliases answer than like any passage."
+            "A match by meaning also needs its similarity to exceed that passage's by this much: the "
+            "question reads more like a question the aliases answer than like the user's passage."
         ),
     )
     alias_word_margin: float = Field(
         -0.05,
         description=(
-            "A match by words needs the alias question to hold at least the best passage's share of "
-            "the question's term weight plus this. Set on dev with a user's own document beside the "
-            "guidance (eval/user_docs): key content dev 0.884 / 0.898 / 0.905 and on the document "
-            "17 / 16 / 15 of 18 at 0 / -0.05 / -0.1; with no check the document got 3 of 18."
+            "A match by words needs the alias question to hold at least the share of the question's "
+            "term weight that the best passage without aliases holds, plus this. Set on dev with a "
+            "user's own document beside the guidance (eval/user_docs): key content dev 0.884 / "
+            "0.898 / 0.905 and on the document 17 / 16 / 15 of 18 at 0 / -0.05 / -0.1; with no "
+            "check the document got 3 of 18."
         ),
     )
     alias_relevance_weight: float = Field(

@@ -89,8 +89,11 @@ class Retriever:
             aliases,
             self._chunks,
             vectors=alias_vectors,
-            min_similarity=settings.alias_min_similarity,
         )
+        # Chunks of sources no alias speaks for (a user's own documents): the rivals an alias
+        # match must beat.
+        aliased_sources = self._aliases.sources
+        self._aliased = [c.source in aliased_sources for c in self._chunks]
 
     @property
     def chunks(self) -> list[Chunk]:
@@ -155,18 +158,23 @@ class Retriever:
         lexical = self._lexical(lexical_query, n) if mode in ("hybrid", "bm25") else []
         by_words: list[AliasMatch] = []
         if aliases and mode in ("hybrid", "bm25"):
-            # Likewise by words: an alias question must hold more of the question than the best
-            # passage does.
-            best = self._chunks[lexical[0].position].text_for_search if lexical else ""
-            passage = self._aliases.share_in(normalised, best)
-            least = passage + s.alias_word_margin
+            # An alias match must beat the best passage the aliases know nothing about (a user's own
+            # document): by words, its question must hold about as much of the question.
+            rival = next((r for r in lexical if not self._aliased[r.position]), None)
+            least = (
+                self._aliases.share_in(normalised, self._chunks[rival.position].text_for_search)
+                + s.alias_word_margin
+                if rival
+                else 0.0
+            )
             by_words = self._aliases.match(normalised, min_coverage=least)
         by_meaning = self._aliases.match_vector(vector) if aliases and vector and mode == "hybrid" else []
-        if dense:
-            # A match by meaning counts only when the question is clearly closer to a question the
-            # guidance answers than to any passage: a question about a user's own document is
-            # often close to some alias, but closer still to its passage.
-            floor = dense[0].score + s.alias_min_margin
+        rival_dense = next((r for r in dense if not self._aliased[r.position]), None)
+        if rival_dense:
+            # By meaning, the question must be close to an alias question, and clearly closer than
+            # to that passage: a question about a user's document is often close to some alias,
+            # but closer still to its passage. Without such a document nothing competes.
+            floor = max(s.alias_min_similarity, rival_dense.score + s.alias_min_margin)
             by_meaning = [m for m in by_meaning if m.strength >= floor]
 
         fused: dict[int, float] = {}
