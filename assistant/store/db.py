@@ -11,6 +11,8 @@ taking the write lock up front is what makes two processes adding notes at once 
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -70,6 +72,28 @@ def make_engine(url: str, *, busy_timeout_s: float = 10.0, migrate: bool = True)
     return engine
 
 
+def _switch_to_wal(cursor: Any, busy_timeout_s: float) -> None:
+    """Put the database file in WAL mode (once: the mode is stored in the file).
+
+    Only a file not yet in WAL mode needs the switch, and the switch needs the file to itself: when
+    two processes open a new database at the same moment, one of them can be refused at once
+    ("database is locked") while the other creates it, so the switch is retried until the busy
+    timeout has passed.
+    """
+    deadline = time.monotonic() + busy_timeout_s
+    while True:
+        try:
+            if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -77,7 +101,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cursor, busy_timeout_s)
             # In WAL mode NORMAL survives a crashed process; only a power cut can lose the last commits.
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
