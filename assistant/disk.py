@@ -13,6 +13,8 @@ import shutil
 import sqlite3
 from pathlib import Path
 
+from assistant.errors import cause_chain
+
 #: Below this many free bytes the disk holding the data dir counts as full.
 LOW_SPACE_BYTES = 1024 * 1024
 
@@ -20,18 +22,9 @@ _FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
 _FULL_WORDS = ("disk is full", "no space left", "file too large", "quota exceeded")
 
 
-def _chain(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(seen) < 10 and all(current is not s for s in seen):
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
 def is_disk_full(exc: BaseException) -> bool:
     """Whether an exception (or one it wraps) says the disk or the file size limit is exhausted."""
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, OSError) and item.errno in _FULL_ERRNOS:
             return True
         if isinstance(item, sqlite3.Error) and getattr(item, "sqlite_errorname", "") == "SQLITE_FULL":
@@ -43,7 +36,7 @@ def is_disk_full(exc: BaseException) -> bool:
 
 def is_storage_failure(exc: BaseException) -> bool:
     """Whether an exception comes from writing to storage (a file, SQLite, Chroma), not from a bug."""
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, OSError | sqlite3.Error):
             return True
         if type(item).__module__.split(".")[0] == "chromadb":
@@ -63,7 +56,7 @@ def free_bytes(path: Path) -> int | None:
 
 
 def _full_path(exc: BaseException) -> Path | None:
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, OSError) and item.errno in _FULL_ERRNOS and item.filename:
             return Path(str(item.filename)).parent
     return None
@@ -88,7 +81,7 @@ def disk_hint(exc: BaseException, data_dir: Path) -> str:
 
 def describe(exc: BaseException) -> str:
     """The most useful one-line reason of a storage failure (an OS error's text and file name)."""
-    for item in _chain(exc):
+    for item in cause_chain(exc):
         if isinstance(item, OSError) and item.strerror:
             return f"{item.strerror}: {item.filename}" if item.filename else item.strerror
     text = str(exc).strip()

@@ -61,3 +61,17 @@ class StoreError(CoachError):
 
 class BackupError(CoachError):
     """A backup could not be written, or a restore could not write the data dir (a full disk, say)."""
+
+
+def cause_chain(exc: BaseException, limit: int = 10) -> list[BaseException]:
+    """The exception and what it wraps (``__cause__``, else ``__context__``), outermost first.
+
+    Wrappers (ours or a library's) keep the original error as cause or context; classifying an error
+    means looking down this chain. Stops at ``limit`` links and at a cycle.
+    """
+    seen: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(seen) < limit and all(current is not s for s in seen):
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

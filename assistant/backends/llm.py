@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from assistant.config import LLMSettings
-from assistant.errors import BackendError, ConfigError
+from assistant.errors import BackendError, ConfigError, cause_chain
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -172,16 +172,6 @@ def make_chat_model(settings: LLMSettings) -> BaseChatModel | None:
             return _llamacpp_model(settings)
 
 
-def _causes(exc: BaseException) -> list[BaseException]:
-    # Wrappers (ours or a library's) keep the transport error as cause or context.
-    seen: list[BaseException] = []
-    current: BaseException | None = exc
-    while current is not None and len(seen) < 8 and all(current is not s for s in seen):
-        seen.append(current)
-        current = current.__cause__ or current.__context__
-    return seen
-
-
 def _error_status(exc: BaseException) -> int | None:
     # SDK errors carry the HTTP status themselves or on their response; a JSON error on a 200
     # answer also carries a response, which is not a server error.
@@ -243,7 +233,8 @@ def classify_llm_error(exc: BaseException) -> LLMErrorKind:
     Returns:
         One of ``timeout``, ``unreachable``, ``server_error``, ``bad_response``, ``error``.
     """
-    for candidate in _causes(exc):
+    # Wrappers (ours or a library's) keep the transport error as cause or context.
+    for candidate in cause_chain(exc, limit=8):
         kind = _classify_one(candidate)
         if kind is not None:
             return kind
