@@ -33,6 +33,7 @@ from assistant.bm25 import BM25Index
 from assistant.errors import ConfigError, IndexStateError
 from assistant.schemas import AliasMatch, Chunk
 from assistant.text import normalize
+from assistant.vectors import VectorMatrix
 
 
 @dataclass(frozen=True)
@@ -136,16 +137,14 @@ class AliasIndex:
         self._owner = [n for n, (alias, _) in enumerate(self._bound) for _ in alias.questions]
         self._bm25 = BM25Index([q for alias, _ in self._bound for q in alias.questions])
         self._min_strength = min_strength
-        self._vectors: npt.NDArray[np.float32] | None = None
+        self._vectors: VectorMatrix | None = None
         if vectors is not None:
             matrix = np.asarray(vectors, dtype=np.float32)
             if matrix.ndim != 2 or matrix.shape[0] != row:
                 raise IndexStateError(
                     f"alias vectors hold {matrix.shape[0] if matrix.ndim else 0} rows for {row} questions"
                 )
-            matrix = matrix[rows]
-            norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-            self._vectors = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
+            self._vectors = VectorMatrix([str(r) for r in rows], matrix[rows])
 
     def __len__(self) -> int:
         """Number of aliases bound to a chunk."""
@@ -193,10 +192,7 @@ class AliasIndex:
 
         Weighted like :meth:`match` weighs alias questions, so the two are comparable.
         """
-        terms = set(self._bm25.terms(question))
-        total = sum(self._bm25.idf(t) for t in terms)
-        found = terms & set(self._bm25.terms(text))
-        return sum(self._bm25.idf(t) for t in found) / total if total else 0.0
+        return self._bm25.text_coverage(question, text)
 
     def coverage(self, question: str) -> float:
         """How much of the question one alias question holds, as evidence for the relevance floor.
@@ -228,9 +224,7 @@ class AliasIndex:
         """
         if self._vectors is None or not len(self._vectors):
             return []
-        query = np.asarray(vector, dtype=np.float32)
-        query = query / (float(np.linalg.norm(query)) or 1.0)
-        similarity = self._vectors @ query
+        similarity = self._vectors.similarities(vector)
         best: dict[int, float] = {}
         for position in np.argsort(-similarity, kind="stable")[: 10 * n]:
             owner = self._owner[int(position)]

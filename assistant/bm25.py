@@ -19,7 +19,7 @@ import io
 import math
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -198,11 +198,19 @@ class BM25Index:
 
     def coverage(self, query: str, position: int) -> float:
         """Share of the query's idf weight found in one text: 1.0 when every term occurs."""
+        return self._share(query, lambda term: self.contains(term, position))
+
+    def text_coverage(self, query: str, text: str) -> float:
+        """:meth:`coverage` for a text that is not indexed, weighted by this index's idf."""
+        held = set(self.terms(text))
+        return self._share(query, held.__contains__)
+
+    def _share(self, query: str, holds: Callable[[str], bool]) -> float:
         terms = self._query_terms(query)
         weight = sum(self.idf(t) for t in terms)
         if not weight:
             return 0.0
-        return sum(self.idf(t) for t in terms if self.contains(t, position)) / weight
+        return sum(self.idf(t) for t in terms if holds(t)) / weight
 
     # -- saved statistics ----------------------------------------------------------------------
     def write(self, fh: BinaryIO, *, compress: bool = False) -> None:
