@@ -36,8 +36,10 @@ Clock = Callable[[], float]
 
 #: POSTs that start work: the queue (every UI event and gradio_client call), the direct API routes,
 #: and the login (a password check costs ~0.1 s of CPU, and guesses must not be free).
-LIMITED_ROUTE = re.compile(r"/gradio_api/(?:queue/join|call/|run/|api/)|^/login/?$", re.IGNORECASE)
 LOGIN_ROUTE = re.compile(r"^/login/?$", re.IGNORECASE)
+LIMITED_ROUTE = re.compile(
+    rf"/gradio_api/(?:queue/join|call/|run/|api/)|{LOGIN_ROUTE.pattern}", re.IGNORECASE
+)
 #: Bodies up to this size are read for the session hash (a queue/join body is a few hundred bytes).
 MAX_PEEK_BYTES = 64 * 1024
 #: Longest session hash kept as a key (Gradio's are 10–12 characters), so keys stay small.
