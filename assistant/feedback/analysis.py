@@ -25,10 +25,11 @@ from __future__ import annotations
 
 from assistant.feedback.context import bare_praise_sarcasm, courtesy_thanks, mark_mocking, praise_context
 from assistant.feedback.criticism import CriticismMarker, dated_clause, effect_before_cause
-from assistant.feedback.lexicon import Hit, Lexicon
+from assistant.feedback.lexicon import Hit, Lexicon, tokenize
+from assistant.feedback.perspective import Perspective
 from assistant.feedback.segment import Analysis, Clause, Segmenter, Sentence, sentence_spans
 from assistant.feedback.segment import any_overlap as _any_overlap
-from assistant.feedback.signals import denied_failures, opening_imperative, person_labels
+from assistant.feedback.signals import denied_failures, opening_imperative, person_labels, present_instruction
 from assistant.text import guess_language
 
 __all__ = ["Analysis", "Clause", "Sentence", "TextAnalyzer", "sentence_spans"]
@@ -70,7 +71,9 @@ class TextAnalyzer:
         """
         guess = guess_language(text)
         language = self.segmenter.lexicon_language(text)
-        sentences = [self.segmenter.sentence(text, a, b, language) for a, b in sentence_spans(text)]
+        spans = sentence_spans(text)
+        perspective = Perspective.of(text, tokenize(text), spans[0][1] if spans else 0)
+        sentences = [self.segmenter.sentence(text, a, b, language, perspective) for a, b in spans]
         sentences = [s for s in sentences if s.tokens]
         problem_seen = False
         mark_mocking(sentences)
@@ -181,7 +184,8 @@ class TextAnalyzer:
             vague = [h for h in sentence.in_clause("vague", clause) if h.first == start]
             after_ask = index > 0 and id(sentence.clauses[index - 1]) in asks
             if (markers or imperative or vague or self._led_imperative(sentence, clause)
-                    or opening_imperative(sentence, clause, start, after_ask)):
+                    or opening_imperative(sentence, clause, start, after_ask)
+                    or present_instruction(sentence, clause, start)):
                 asks.add(id(clause))
         if self._proposed_condition(sentence):
             asks.add(id(sentence.clauses[0]))

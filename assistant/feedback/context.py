@@ -1,8 +1,8 @@
 """Passes over the whole text: what one sentence says about how to read its neighbours.
 
 - A sarcastic label ("What a hero.") makes the praise next to it sarcastic too.
-- A bare word of praise right before a failure, in a text that asks for nothing, is sarcasm
-  ("Imponerende, Geir. Tre uker uten å åpne CRM …").
+- A bare word of praise right before a failure is sarcasm ("Imponerende, Geir. Tre uker uten å
+  åpne CRM …").
 - In a text with praise that asks for nothing and names no harm, what the person did is what is
   being praised ("Gratulerer med rekordmåned! Du solgte for 1,2 millioner.").
 """
@@ -15,6 +15,7 @@ from assistant.feedback.segment import Sentence
 
 #: Most words (names not counted) a sentence of bare praise has ("Imponerende, Geir.").
 _BARE_PRAISE_WORDS = 2
+_ADDRESS = frozenset({"du", "dere", "you"})
 
 
 def mark_mocking(sentences: list[Sentence]) -> None:
@@ -50,14 +51,20 @@ def courtesy_thanks(sentences: list[Sentence]) -> None:
 
 
 def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
-    """Drop the praise of a bare praise sentence followed by a failure in a text that asks for nothing."""
-    if any(c.ask for s in sentences for c in s.clauses):
-        return
+    """Drop the praise of a bare praise sentence right before a failure: it is sarcasm.
+
+    "Imponerende, Geir. Tre uker uten å åpne CRM …", "Godt forhandlet, du. 40 % avslag uten å
+    spørre noen …" (an ask after it changes nothing); "Bra jobba. Men du glemte …" keeps its praise.
+    """
     for sentence, following in pairwise(sentences):
-        # Names ("Geir") do not count: capitalised words inside the sentence.
-        words = [t for i, t in enumerate(sentence.tokens) if i == 0 or not text[t.start].isupper()]
+        # Names ("Geir") and the person addressed ("du", "you") do not count as words of praise.
+        words = [
+            t for i, t in enumerate(sentence.tokens)
+            if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
+        ]
+        opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
         if (not sentence.positive_segments or len(words) > _BARE_PRAISE_WORDS or following.positive_segments
-                or following.hits["contrast"] or not following.hits["problem"]):
+                or opens_with_contrast or not following.hits["problem"]):
             continue
         sentence.sarcastic, sentence.positive_segments = True, set()
         for clause in sentence.clauses:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from assistant.feedback.lexicon import Hit, Lexicon, Token, tokenize
 from assistant.feedback.morphology import antonym_labels, praise_adverbs
+from assistant.feedback.perspective import Perspective
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+|\s*\n\s*")
 # Anything between two words that is not space or a word-internal mark ends a clause (, ; : – emoji).
@@ -192,7 +193,7 @@ class Segmenter:
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
         "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
         "condition", "benefit", "undoing", "excuse", "joint_plan", "future_time", "routine",
-        "outside_cause",
+        "outside_cause", "plan_span",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
@@ -213,9 +214,21 @@ class Segmenter:
             norwegian += 2
         return "en" if english > norwegian else "no" if norwegian else "*"
 
-    def sentence(self, text: str, start: int, end: int, language: str) -> Sentence:
-        """Tokenise one sentence of text, find every cue in it and cut it into clauses."""
+    def sentence(
+        self, text: str, start: int, end: int, language: str, perspective: Perspective | None = None
+    ) -> Sentence:
+        """Tokenise one sentence of text, find every cue in it and cut it into clauses.
+
+        Args:
+            text: The whole text.
+            start: Offset of the sentence.
+            end: End offset of the sentence.
+            language: The half of the lexicon to read it with.
+            perspective: How the text refers to the person (a note about them reads as to them).
+        """
         tokens = tokenize(text[start:end], start)
+        if perspective is not None:
+            tokens = perspective.apply(text, tokens)
         hits = {cue: self.lexicon.find(cue, tokens, language) for cue in self.CUES}
         # A capital inside running text marks a name ("og Spar Fauske sendte …"), not a verb told to
         # someone; after a colon or a dash ("Neste gang: Send …") a capital may open an instruction.

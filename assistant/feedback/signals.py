@@ -263,3 +263,33 @@ def denied_failures(sentence: Sentence) -> list[tuple[Hit, Hit]]:
                 found.append((failure, negator))
                 break
     return found
+
+
+# Strong present forms that do not end in -er/-ar ("Du tar kontakt med kunden i morgen").
+_PRESENT_IRREGULAR = frozenset({
+    "tar", "går", "får", "gjør", "gjer", "ser", "ber", "drar", "sier", "seier", "legg", "set", "tek",
+    "gjev", "gir", "held", "holder", "skriv", "les", "ring",
+})
+_PRESENT_NOT_VERBS = frozenset({"er", "var", "har", "der", "her", "eller", "etter", "over", "under", "bare"})
+
+
+def present_instruction(sentence: Sentence, clause: Clause, start: int) -> bool:
+    """Whether a clause tells the person what they do from now on, in the present tense.
+
+    "Du sender meg prognosen innen fredag", "Du tar kontakt med kunden i morgen", in a note "Hun
+    sjekkar kundegruppa før ho overstyrer pris fram til jul" (read as "du"): the person as subject,
+    a present-tense verb and a coming time or deadline. A statement of what they did ("Du sendte …
+    i går") has a past verb; a habit without a coming time ("Du sender tilbud for sent") is none.
+    """
+    if sentence.question or sentence.language != "no" or clause.last < start + 1:
+        return False
+    if sentence.tokens[start].text not in ("du", "dere", "dykk"):
+        return False
+    verb = sentence.tokens[start + 1].text
+    present = verb in _PRESENT_IRREGULAR or (
+        len(verb) > 3 and verb.endswith(_PRESENT_ENDINGS) and verb not in _PRESENT_NOT_VERBS
+    )
+    if not present or sentence.in_clause("negator", clause) or sentence.in_clause("absolute", clause):
+        return False
+    coming = ("deadline", "future_time", "plan_span")
+    return any(sentence.in_clause(cue, clause) for cue in coming)

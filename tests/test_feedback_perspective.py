@@ -1,0 +1,93 @@
+"""Notes written about the person (han/hun, he/she, their name) read like feedback to them."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.feedback.lexicon import tokenize
+from assistant.feedback.lint import FeedbackLinter
+from assistant.feedback.perspective import Perspective
+
+PARTS = ("problem", "consequence", "improvement", "positive")
+
+
+@pytest.fixture(scope="module")
+def linter() -> FeedbackLinter:
+    return FeedbackLinter.from_folder(PROJECT_ROOT / "knowledge" / "feedback", [PROJECT_ROOT / "knowledge"])
+
+
+def read(text: str) -> list[str]:
+    """The words of a whole text as the lexicon sees them under its perspective."""
+    tokens = tokenize(text)
+    first_end = text.find(".") + 1 or len(text)
+    return [t.text for t in Perspective.of(text, tokens, first_end).apply(text, tokens)]
+
+
+def test_a_note_reads_pronouns_as_the_person_addressed() -> None:
+    assert read("Møte med Trine. Hun har ikke sendt rapporten til henne.") == [
+        "møte", "med", "deg", "du", "har", "ikke", "sendt", "rapporten", "til", "deg",
+    ]
+    words = read("Prep for Monday. He hasn't called the client and his notes are empty.")
+    assert words[3:6] == ["you", "haven't", "called"]
+    assert "your" in words
+
+
+def test_a_text_that_speaks_to_the_person_is_left_as_it_is() -> None:
+    text = "Du glemte møtet. Hun ventet i en time."
+    assert read(text) == [t.text for t in tokenize(text)]
+
+
+def test_a_pronoun_after_another_name_is_that_person() -> None:
+    # "hun" is Karin, not the seller the note is about.
+    assert "hun" in read("Fin innsats i dag. Overleveringen ga ekstra arbeid for Karin, og hun er sliten.")
+
+
+def test_the_heading_name_is_the_person() -> None:
+    words = read("Notat før samtalen med Per: tilbudet. Per har lagt inn feil pris per kunde.")
+    assert words[-8:] == ["du", "har", "lagt", "inn", "feil", "pris", "per", "kunde"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Notat før 1:1 med Mona: Hun har ikke oppdatert prognosen siden august. Derfor måtte jeg "
+            "rette tallene for ledergruppa i siste liten. Hun er ellers svært grundig med kundemøtene. "
+            "Hun sender meg prognosen hver torsdag fram til jul.",
+            "PCIP",
+        ),
+        (
+            "Prep for Wednesday with Sam: he skipped the pricing sign-off on the Nordvik quote, so "
+            "finance had to reissue the invoice. He should send discounts above 10% to me first.",
+            "PCI-",
+        ),
+    ],
+)
+def test_notes_about_the_person_get_their_parts(linter: FeedbackLinter, text: str, expected: str) -> None:
+    result = linter.lint(text)
+    assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected
+
+
+def test_spans_still_point_into_the_original_note(linter: FeedbackLinter) -> None:
+    text = "Notat om Ola. Han er en latsabb, og han leverte rapporten for sent."
+    result = linter.lint(text)
+    labels = [text[f.start : f.end] for f in result.findings if f.rule == "personal-label"]
+    assert labels and all("latsabb" in label for label in labels)
+
+
+@pytest.mark.parametrize(
+    ("text", "improvement"),
+    [
+        ("Du sender meg prognosen innen fredag.", True),
+        ("Du tar kontakt med kunden i morgen.", True),
+        ("Fra nå av legg du inn møtene samme dag.", True),
+        ("Du sendte prognosen for sent i går.", False),
+        ("Du sender tilbudene for sent.", False),
+        ("Du sender ikke prognosen før fredag.", False),
+    ],
+)
+def test_a_present_tense_plan_with_a_coming_time_is_a_way_forward(
+    linter: FeedbackLinter, text: str, improvement: bool
+) -> None:
+    assert linter.lint(text).parts["improvement"] is improvement
