@@ -837,3 +837,73 @@ def test_an_outside_cause_or_own_dissatisfaction_is_no_consequence(linter: Feedb
 def test_a_risk_or_an_effect_after_the_person_is_a_consequence(linter: FeedbackLinter, text: str) -> None:
     result = linter.lint(text)
     assert result.parts["consequence"] and not result.parts["improvement"]
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged_words"),
+    [
+        ("Møtet med Coop gikk dårlig. Du må være mer tydelig.", ["være mer tydelig"]),
+        ("Tilbudet kom sent. Vær meir proaktiv framover.", ["Vær meir proaktiv"]),
+        ("The pitch ran long. You need to be more concise, please.", ["be more concise"]),
+        ("Rapporten manglet tall. Du må bli kjappere.", ["bli kjappere"]),
+    ],
+)
+def test_vague_asks_recognised_by_their_shape(
+    linter: FeedbackLinter, text: str, flagged_words: list[str]
+) -> None:
+    # "be/vær mer <one word>" at the end of its clause: no object, time or how says what to do.
+    result = linter.lint(text)
+    assert flagged(result, text, "vague-improvement") == flagged_words
+    assert result.parts["improvement"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The pitch ran long. Be more concise by cutting the intro to two slides.",
+        "Tilbudet kom sent. Vær mer synlig i kanalen #salg hver fredag.",
+    ],
+)
+def test_shaped_asks_with_a_concrete_how_are_not_vague(linter: FeedbackLinter, text: str) -> None:
+    assert "vague-improvement" not in style(linter.lint(text))
+
+
+def test_a_trailing_sweeping_phrase_qualifies_the_clause_before(linter: FeedbackLinter) -> None:
+    text = "Du sender tilbud uten å sjekke lageret, uten unntak."
+    assert flagged(linter.lint(text), text, "absolute-language") == ["uten unntak"]
+
+
+def test_a_trailing_sweeping_phrase_in_a_habit_to_keep_is_no_verdict(linter: FeedbackLinter) -> None:
+    text = "Du svarer i chatten innen ti minutter, uten unntak. Fortsett med det!"
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Nobody thinks you're a slacker, Tom, but the desk was empty for an hour.",
+        "Ingen mener at du er en dovenpeis, men listen ble ikke ringt.",
+    ],
+)
+def test_a_rejected_label_noun_is_no_label(linter: FeedbackLinter, text: str) -> None:
+    assert "personal-label" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged_words"),
+    [
+        ("Du er en ren amatør når det gjelder tilbud.", ["amatør"]),
+        ("Hun oppfører seg som en primadonna i teamet.", ["primadonna"]),
+        ("Du er alltid like sendrektig med rapportene.", ["sendrektig"]),
+    ],
+)
+def test_broadened_labels(linter: FeedbackLinter, text: str, flagged_words: list[str]) -> None:
+    assert flagged(linter.lint(text), text, "personal-label") == flagged_words
+
+
+def test_a_note_about_a_named_person_can_be_sweeping(linter: FeedbackLinter) -> None:
+    text = "Martin er konstant for sent ute til møtene, og kundene venter."
+    assert flagged(linter.lint(text), text, "absolute-language") == ["konstant"]
+    # A text that speaks to "du" about a colleague names someone else's habit.
+    other = "Arne på lageret er alltid travel i månedsslutt. Du tok det rolig, bra jobba."
+    assert "absolute-language" not in style(linter.lint(other))

@@ -80,10 +80,14 @@ def person_labels(sentence: Sentence) -> Labels:
     is as much in the person's favour as "jeg mener ikke at du er lat".
     """
     hits = sentence.hits
-    said = list(hits["label_noun"] + hits["sarcastic_label"])
     rejected: list[Hit] = []
     fillers = {i for h in hits["filler"] for i in range(h.first, h.last + 1)}
     negators = {i for h in hits["negator"] for i in range(h.first, h.last + 1)}
+    # A label noun counts wherever it stands ("Slasken glemte møtet"), unless the sentence rejects
+    # it of the person: "ingen mener at du er en dovenpeis", "nobody thinks you're a slacker".
+    nouns = [h for h in hits["label_noun"] if not _rejected_after_copula(sentence, h, fillers, negators)]
+    rejected += [h for h in hits["label_noun"] if h not in nouns]
+    said = nouns + list(hits["sarcastic_label"])
     faults = [h for h in hits["problem"] if h.first == h.last]  # "uinteressert", "careless"
     labels = {id(h) for h in hits["label"] + hits["antonym"]}
     for label in sorted(hits["label"] + hits["antonym"] + faults, key=lambda h: h.first):
@@ -115,6 +119,18 @@ def person_labels(sentence: Sentence) -> Labels:
                 break
     said += _denied_praise(sentence, fillers, negators)
     return Labels(sorted(said, key=lambda h: h.first), rejected)
+
+
+def _rejected_after_copula(sentence: Sentence, label: Hit, fillers: set[int], negators: set[int]) -> bool:
+    """Whether a label follows a copula ("du er en …") that a negation before it rejects."""
+    for copula in sentence.hits["person_copula"]:
+        between = set(range(copula.last + 1, label.first))
+        if copula.last >= label.first or len(between) > MAX_FILLERS or between - fillers:
+            continue
+        same_clause = sentence.clause_of(copula.first)
+        before = range(max(copula.first - _REJECT_REACH, 0), copula.first)
+        return any(i in negators and sentence.clause_of(i) is same_clause for i in before)
+    return False
 
 
 _COORDINATORS = frozenset({"og", "and", "samt", "eller", "or"})
