@@ -91,3 +91,20 @@ def test_a_present_tense_plan_with_a_coming_time_is_a_way_forward(
     linter: FeedbackLinter, text: str, improvement: bool
 ) -> None:
     assert linter.lint(text).parts["improvement"] is improvement
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # The trouble is the backdrop of the praise: overcome, no ask, no criticism after a contrast.
+        ("You handled an angry customer with real patience and turned her into a renewal. Great shift.", False),
+        ("Du fekk kunden attende etter at dei hadde gått til konkurrenten. Det var ei vanskeleg sak, og du "
+         "løyste ho godt. Takk!", False),
+        ("The demo had everything go wrong, and you still closed the deal. Brilliant work.", False),
+        # Criticism after the contrast, or an ask: the problem stands.
+        ("Du holdt roen i møtet, men du glemte å sende referatet. Bra jobba ellers.", True),
+        ("Du håndterte klagen fint, men tilbudet gikk ut uten pris. Send det på nytt i dag.", True),
+    ],
+)
+def test_a_difficulty_overcome_in_praise_is_no_problem(linter: FeedbackLinter, text: str, problem: bool) -> None:
+    assert linter.lint(text).parts["problem"] is problem

@@ -23,7 +23,13 @@ The method, in short (every word list is data in ``knowledge/feedback/*.tsv``):
 
 from __future__ import annotations
 
-from assistant.feedback.context import bare_praise_sarcasm, courtesy_thanks, mark_mocking, praise_context
+from assistant.feedback.context import (
+    bare_praise_sarcasm,
+    courtesy_thanks,
+    mark_mocking,
+    overcome_context,
+    praise_context,
+)
 from assistant.feedback.criticism import CriticismMarker, dated_clause, effect_before_cause
 from assistant.feedback.lexicon import Hit, Lexicon, tokenize
 from assistant.feedback.perspective import Perspective
@@ -84,6 +90,7 @@ class TextAnalyzer:
         courtesy_thanks(sentences)
         bare_praise_sarcasm(text, sentences)
         praise_context(sentences)
+        overcome_context(sentences)
         return Analysis(text, guess, sentences)
 
     # -- parts --------------------------------------------------------------------------------

@@ -91,3 +91,27 @@ def praise_context(sentences: list[Sentence]) -> None:
             if clause.neutral or clause.derived:
                 clause.parts, clause.neutral, clause.derived = {"positive"}, False, False
                 sentence.positive_segments.add(clause.segment)
+
+
+def overcome_context(sentences: list[Sentence]) -> None:
+    """Clear problem and consequence in a text that praises how the person overcame a difficulty.
+
+    "Du holdt roen da de presset på prisen, og fikk inn treårsbinding. Jeg er stolt av deg.",
+    "The launch had everything go wrong, and you still got 40 people through the door. Brilliant
+    work.": with praise, a word of overcoming, no ask, and no contrast that puts criticism after the
+    praise ("Bra jobba, men du glemte …"), the trouble is the backdrop of the praise.
+    """
+    clauses = [c for s in sentences for c in s.clauses]
+    if any(c.ask for c in clauses) or not any(s.positive_segments for s in sentences):
+        return
+    if not any(s.hits["overcome"] for s in sentences):
+        return
+    for sentence in sentences:
+        # A contrast counts against only when criticism follows it ("…, men du glemte"): praise
+        # after it ("Kunden var vanskelig, men du holdt roen") is the overcoming itself.
+        if sentence.hits["contrast"] and any(
+            "problem" in c.parts and c.segment > 0 for c in sentence.clauses
+        ):
+            return
+    for clause in clauses:
+        clause.parts -= {"problem", "consequence"}
