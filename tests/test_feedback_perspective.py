@@ -97,7 +97,7 @@ def test_a_present_tense_plan_with_a_coming_time_is_a_way_forward(
     ("text", "problem"),
     [
         # The trouble is the backdrop of the praise: overcome, no ask, no criticism after a contrast.
-        ("You handled an angry customer with real patience and turned her into a renewal. Great shift.", False),
+        ("You handled an angry customer with patience and turned her into a renewal. Great shift.", False),
         ("Du fekk kunden attende etter at dei hadde gått til konkurrenten. Det var ei vanskeleg sak, og du "
          "løyste ho godt. Takk!", False),
         ("The demo had everything go wrong, and you still closed the deal. Brilliant work.", False),
@@ -106,5 +106,7 @@ def test_a_present_tense_plan_with_a_coming_time_is_a_way_forward(
         ("Du håndterte klagen fint, men tilbudet gikk ut uten pris. Send det på nytt i dag.", True),
     ],
 )
-def test_a_difficulty_overcome_in_praise_is_no_problem(linter: FeedbackLinter, text: str, problem: bool) -> None:
+def test_a_difficulty_overcome_in_praise_is_no_problem(
+    linter: FeedbackLinter, text: str, problem: bool
+) -> None:
     assert linter.lint(text).parts["problem"] is problem
