@@ -110,3 +110,25 @@ def test_a_difficulty_overcome_in_praise_is_no_problem(
     linter: FeedbackLinter, text: str, problem: bool
 ) -> None:
     assert linter.lint(text).parts["problem"] is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "improvement"),
+    [
+        ("Før neste møte går du gjennom referatet og tar med prislista.", True),
+        ("Neste uke reiser du til Bergen og møter innkjøperen.", True),
+        ("I dag kom du for sent til møtet.", False),
+        ("Vi avtalte at du ringer minst 20 kunder i uka.", True),
+        ("Kunden noterte en annen dato enn den vi avtalte.", False),
+        ("Close every other tab before you share your screen.", True),
+        ("Radio someone before you step away from the desk.", True),
+        ("Lift your close rate by offering the annual plan first.", True),
+        ("Call volume dropped last week.", False),
+        ("Price was the issue on the Hartley deal.", False),
+        ("Clear slides, honest numbers and a calm delivery.", False),
+    ],
+)
+def test_ways_forward_said_as_plans_agreements_and_plain_verbs(
+    linter: FeedbackLinter, text: str, improvement: bool
+) -> None:
+    assert linter.lint(text).parts["improvement"] is improvement

@@ -183,6 +183,7 @@ class TextAnalyzer:
             ]
             imperative = any(
                 h.first == start and not _any_overlap(h, hits["keep_going"] + hits["courtesy"] + openers)
+                and not self._subject_noun(sentence, clause, h)
                 for h in sentence.in_clause("imperative", clause)
             )
             markers += [h for h in planned if clause.first <= h.first <= clause.last]
@@ -197,6 +198,20 @@ class TextAnalyzer:
         if self._proposed_condition(sentence):
             asks.add(id(sentence.clauses[0]))
         return asks
+
+    @staticmethod
+    def _subject_noun(sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether an opening verb-like word is a noun with its verb right after ("Price was the issue").
+
+        "Call volume dropped", "Open rates are down", "Pris var problemet": a finite verb within two
+        words of it makes it (part of) the subject; "Close every other tab", "Ring kunden" have none.
+        """
+        reach = range(hit.last + 1, min(hit.last + 3, clause.last + 1))
+        if any(h.first in reach for h in sentence.hits["finite"]):
+            return True
+        return sentence.language != "no" and any(
+            sentence.tokens[i].text.endswith("ed") and len(sentence.tokens[i].text) > 4 for i in reach
+        )
 
     @staticmethod
     def _joint_plans(sentence: Sentence) -> list[Hit]:

@@ -286,6 +286,12 @@ _PRESENT_IRREGULAR = frozenset({
     "tar", "går", "får", "gjør", "gjer", "ser", "ber", "drar", "sier", "seier", "legg", "set", "tek",
     "gjev", "gir", "held", "holder", "skriv", "les", "ring",
 })
+_YOU = frozenset({"du", "dere", "dykk"})
+# Verbs that stop the search for a fronted present verb: a past or modal verb before "du" is no plan.
+_PAST_OR_MODAL = frozenset({
+    "var", "har", "hadde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "bør", "burde",
+    "gikk", "kom", "fikk", "tok", "sa", "sendte", "glemte", "ble", "vart", "blei", "er",
+})
 _PRESENT_NOT_VERBS = frozenset({"er", "var", "har", "der", "her", "eller", "etter", "over", "under", "bare"})
 
 
@@ -294,18 +300,31 @@ def present_instruction(sentence: Sentence, clause: Clause, start: int) -> bool:
 
     "Du sender meg prognosen innen fredag", "Du tar kontakt med kunden i morgen", in a note "Hun
     sjekkar kundegruppa før ho overstyrer pris fram til jul" (read as "du"): the person as subject,
-    a present-tense verb and a coming time or deadline. A statement of what they did ("Du sendte …
+    a present-tense verb and a coming time or deadline; or the verb before "du" after a fronted
+    time ("Før neste møte går du gjennom referatet"). A statement of what they did ("Du sendte …
     i går") has a past verb; a habit without a coming time ("Du sender tilbud for sent") is none.
     """
     if sentence.question or sentence.language != "no" or clause.last < start + 1:
         return False
-    if sentence.tokens[start].text not in ("du", "dere", "dykk"):
-        return False
-    verb = sentence.tokens[start + 1].text
-    present = verb in _PRESENT_IRREGULAR or (
-        len(verb) > 3 and verb.endswith(_PRESENT_ENDINGS) and verb not in _PRESENT_NOT_VERBS
-    )
-    if not present or sentence.in_clause("negator", clause) or sentence.in_clause("absolute", clause):
+    words = [t.text for t in sentence.tokens[start : clause.last + 1]]
+    if words[0] in _YOU:
+        inverted, verb = False, words[1]
+    else:
+        # "Før neste møte går du gjennom referatet": the first verb, right before "du", after a
+        # fronted time.
+        verbs = [i for i, word in enumerate(words[:-1]) if _present(word) or word in _PAST_OR_MODAL]
+        if not verbs or words[verbs[0] + 1] not in _YOU:
+            return False
+        inverted, verb = True, words[verbs[0]]
+    if not _present(verb) or sentence.in_clause("negator", clause) or sentence.in_clause("absolute", clause):
         return False
     coming = ("deadline", "future_time", "plan_span")
+    if inverted:  # a fronted coming time ("Neste uke", "Før neste møte") may stand in a clause before
+        return any(sentence.hits[cue] for cue in coming)
     return any(sentence.in_clause(cue, clause) for cue in coming)
+
+
+def _present(word: str) -> bool:
+    return word in _PRESENT_IRREGULAR or (
+        len(word) > 3 and word.endswith(_PRESENT_ENDINGS) and word not in _PRESENT_NOT_VERBS
+    )
