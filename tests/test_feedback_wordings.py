@@ -1,4 +1,4 @@
-"""Notes written about the person (han/hun, he/she, their name) read like feedback to them."""
+"""Wordings widened on fresh texts: notes about the person (han/hun, he/she), plans, overcoming."""
 
 from __future__ import annotations
 
