@@ -126,6 +126,8 @@ def test_a_difficulty_overcome_in_praise_is_no_problem(
         ("Call volume dropped last week.", False),
         ("Price was the issue on the Hartley deal.", False),
         ("Clear slides, honest numbers and a calm delivery.", False),
+        ("Du glemte møtet igjen. Ikke ok.", False),
+        ("Ikke send tilbud uten godkjenning.", True),
     ],
 )
 def test_ways_forward_said_as_plans_agreements_and_plain_verbs(

@@ -255,7 +255,10 @@ class TextAnalyzer:
         lead = next((h for h in sentence.hits["imperative_lead"] if h.first == 0), None)
         if lead is None or lead.last + 1 > clause.last:
             return False
-        return not any(h.first == lead.last + 1 for h in sentence.hits["not_verb"])
+        if _any_overlap(lead, sentence.hits["judgement"]):
+            return False  # "Ikke ok.", "Ikke greit": a verdict, not "Ikke send …"
+        blockers = sentence.hits["not_verb"] + sentence.hits["not_imperative"]
+        return not any(h.first == lead.last + 1 for h in blockers)
 
     def is_vague_ask(self, sentence: Sentence, hit: Hit) -> bool:
         """Whether a vague phrase is said as an ask (not "jeg vet du kan løfte deg")."""
