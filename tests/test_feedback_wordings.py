@@ -128,6 +128,8 @@ def test_a_difficulty_overcome_in_praise_is_no_problem(
         ("Clear slides, honest numbers and a calm delivery.", False),
         ("Du glemte møtet igjen. Ikke ok.", False),
         ("Ikke send tilbud uten godkjenning.", True),
+        ("La kunden snakke ferdig før du svarer.", True),
+        ("Du la på røret midt i samtalen.", False),
     ],
 )
 def test_ways_forward_said_as_plans_agreements_and_plain_verbs(
