@@ -14,7 +14,7 @@ from assistant.feedback.rules import StyleRules
 from assistant.feedback.sections import SectionTitles
 
 #: The lexicon files under the lexicon folder.
-LEXICON_FILES = ("parts.tsv", "style.tsv")
+LEXICON_FILES = ("parts.tsv", "vocabulary.tsv", "style.tsv")
 RULES_FILE = "rules.json"
 _RULE_IDS = (
     "missing-problem", "missing-consequence", "missing-improvement", "missing-positive",
@@ -90,7 +90,7 @@ class FeedbackLinter:
         """Build the linter from a lexicon folder and the guidance files (for section titles).
 
         Args:
-            folder: Folder with ``parts.tsv``, ``style.tsv`` and ``rules.json``.
+            folder: Folder with ``parts.tsv``, ``vocabulary.tsv``, ``style.tsv`` and ``rules.json``.
             knowledge: Guidance files or folders with ``{#key}`` headings.
         """
         lexicon = Lexicon.load(*(folder / name for name in LEXICON_FILES))
