@@ -136,3 +136,17 @@ def test_ways_forward_said_as_plans_agreements_and_plain_verbs(
     linter: FeedbackLinter, text: str, improvement: bool
 ) -> None:
     assert linter.lint(text).parts["improvement"] is improvement
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Takk for at du alltid svarer så raskt – tre dager etterpå. Kunden klaget til sjefen.", False),
+        ("Takk for at du nesten aldri glemmer noe. Kunden måtte vente i dag, så send en SMS.", True),
+        ("Takk for at du alltid stiller opp. Kunden har klaget, la oss se på det sammen.", True),
+    ],
+)
+def test_thanks_for_always_right_before_a_failure_mocks(
+    linter: FeedbackLinter, text: str, positive: bool
+) -> None:
+    assert linter.lint(text).parts["positive"] is positive

@@ -16,6 +16,7 @@ from assistant.feedback.segment import Sentence
 #: Most words (names not counted) a sentence of bare praise has ("Imponerende, Geir.").
 _BARE_PRAISE_WORDS = 2
 _ADDRESS = frozenset({"du", "dere", "you"})
+_THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
 
 
 def mark_mocking(sentences: list[Sentence]) -> None:
@@ -63,12 +64,24 @@ def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
             if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
         ]
         opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
-        if (not sentence.positive_segments or len(words) > _BARE_PRAISE_WORDS or following.positive_segments
-                or opens_with_contrast or not following.hits["problem"]):
+        mocking = _sweeping_thanks(sentence)
+        if (not sentence.positive_segments or (len(words) > _BARE_PRAISE_WORDS and not mocking)
+                or following.positive_segments or opens_with_contrast
+                or not (following.hits["problem"] or (mocking and following.hits["effect"]
+                                                      and not any(c.ask for c in following.clauses)))):
             continue
         sentence.sarcastic, sentence.positive_segments = True, set()
         for clause in sentence.clauses:
             clause.parts.discard("positive")
+
+
+def _sweeping_thanks(sentence: Sentence) -> bool:
+    """Thanks for always doing something, with no hedge: "Takk for at du alltid holder meg oppdatert"."""
+    hits = sentence.hits
+    thanks = [h for h in hits["positive"] if sentence.tokens[h.first].text in _THANKS]
+    return bool(thanks) and any(
+        not any(g.first <= a.first <= g.last + 1 for g in hits["hedge"]) for a in hits["absolute"]
+    )
 
 
 def praise_context(sentences: list[Sentence]) -> None:
