@@ -150,3 +150,20 @@ def test_thanks_for_always_right_before_a_failure_mocks(
     linter: FeedbackLinter, text: str, positive: bool
 ) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        # A result the person owns is no behaviour ("a falling metric treated as a result").
+        ("Omsetningen din har falt tre måneder på rad. Kan vi se på det sammen på fredag?", False),
+        ("Your win rate is down to 12 % this quarter. Let's review the lost deals on Monday.", False),
+        # With what they did, it is.
+        ("Omsetningen din har falt fordi du har sluttet å ringe de gamle kundene.", True),
+        ("Your pipeline is empty because you stopped prospecting in May.", True),
+    ],
+)
+def test_a_result_the_person_owns_is_no_problem_on_its_own(
+    linter: FeedbackLinter, text: str, problem: bool
+) -> None:
+    assert linter.lint(text).parts["problem"] is problem

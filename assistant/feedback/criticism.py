@@ -226,6 +226,11 @@ class CriticismMarker:
             return False
         if not (sentence.in_clause("second", clause) or sentence.in_clause("second_possessive", clause)):
             return False
+        owned = sentence.in_clause("metric_owner", clause)
+        if not sentence.in_clause("second", clause) and all(
+            any_overlap(h, owned) for h in sentence.in_clause("second_possessive", clause)
+        ):
+            return False  # "Salgstallene dine denne uka", "your order volume is down": a result
         start = self.segmenter.content_start(sentence, clause)
         subordinate = any(h.first in (clause.first, start) for h in sentence.hits["subordinate"])
         if subordinate and not sentence.sarcastic:
