@@ -472,11 +472,12 @@ def test_a_rejected_label_is_no_label_and_no_praise_on_its_own(linter: FeedbackL
         ("Hver fredag kl. 14 går vi gjennom pipelinen. Ta med de tre største mulighetene.", "--I-", set()),
         # vague asks built on generic verbs; the same verb with a how is concrete
         ("Rapporten hadde fire regnefeil. Gjør det skikkelig neste gang.", "P-I-", {"vague-improvement"}),
-        ("Salgstallene dine er de laveste i teamet. Få fart på sakene.", "P-I-", {"vague-improvement"}),
+        # (a result the person owns, "salgstallene dine", names no behaviour: no problem)
+        ("Salgstallene dine er de laveste i teamet. Få fart på sakene.", "--I-", {"vague-improvement"}),
         ("Du snakket hele møtet. Bli en bedre lytter.", "P-I-", {"vague-improvement"}),
         (
             "Salgstallene dine er de laveste i teamet. Få fart på salget ved å ringe ti kunder hver morgen.",
-            "P-I-",
+            "--I-",
             set(),
         ),
     ],
