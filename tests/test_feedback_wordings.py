@@ -167,3 +167,18 @@ def test_a_result_the_person_owns_is_no_problem_on_its_own(
     linter: FeedbackLinter, text: str, problem: bool
 ) -> None:
     assert linter.lint(text).parts["problem"] is problem
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A heading for the way forward makes the whole sentence the plan.
+        ("Notat: Ola har ikke sendt tilbudet. Plan: han sender det i dag og ringer kunden.", "P-I-"),
+        ("Planen var å sende tilbudet fredag: det skjedde ikke.", "----"),
+        # The name before a note's colon is the person; the heading itself says nothing about them.
+        ("Notat Hege: kunden var sur og vil ha pengene tilbake. Hege er ellers den som selger mest.", "-C-P"),
+    ],
+)
+def test_note_headings(linter: FeedbackLinter, text: str, expected: str) -> None:
+    result = linter.lint(text)
+    assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected

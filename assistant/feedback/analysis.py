@@ -197,7 +197,23 @@ class TextAnalyzer:
                 asks.add(id(clause))
         if self._proposed_condition(sentence):
             asks.add(id(sentence.clauses[0]))
+        if self._plan_heading(sentence):
+            asks |= {id(c) for c in sentence.clauses}  # the whole sentence is the plan
         return asks
+
+    @staticmethod
+    def _plan_heading(sentence: Sentence) -> bool:
+        """Whether a sentence opens with a heading for the way forward: "Plan: …", "Next time: …".
+
+        A note's "Plan:", "Tiltak:", "Avtale med ham:", "Neste gang:", "Going forward:" heads what
+        the person will do; the word must stand alone before the colon.
+        """
+        heading = next((h for h in sentence.hits["plan_heading"] if h.first == 0), None)
+        if heading is None or not sentence.colons:
+            return False
+        following = sentence.tokens[heading.last + 1 :]
+        after = following[0].start if following else sentence.end
+        return heading.end <= sentence.colons[0] < after
 
     @staticmethod
     def _subject_noun(sentence: Sentence, clause: Clause, hit: Hit) -> bool:

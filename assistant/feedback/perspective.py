@@ -78,6 +78,12 @@ class Perspective:
             if tokens[i + 1].start < first_sentence_end and tokens[i].text in _HEAD_LINKS
             and text[tokens[i + 1].start].isupper() and tokens[i + 1].text not in _NOT_NAMES
         )
+        # "Notat Hege: …", "Prep 1:1 Vegard: …": the capitalised word right before the heading's colon.
+        names |= {
+            t.text for t in tokens
+            if t.end < first_sentence_end and text[t.end :].lstrip().startswith(":")
+            and text[t.start].isupper() and t.text not in _NOT_NAMES
+        }
         # A heading name makes a note only if the note goes on to say something about that person.
         named = any(t.text in names and t.start >= first_sentence_end for t in tokens)
         return cls(note=pronouns or named, names=names)
@@ -99,7 +105,8 @@ class Perspective:
                 other_name = other_name or text[tokens[i - 1].end : token.start].strip() in ("", ",")
             if other_name:
                 word = None
-            if token.text in self.names and text[token.start].isupper():
+            heading = text[token.end :].lstrip().startswith(":")  # "Notat Hege:" names, says nothing
+            if token.text in self.names and text[token.start].isupper() and not heading:
                 word = "du" if not _english_neighbourhood(tokens) else "you"
             if word is not None and i and tokens[i - 1].text in _PREPOSITIONS:
                 word = _OBJECT.get(word, word)
