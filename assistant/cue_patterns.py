@@ -32,6 +32,8 @@ _GAP = re.compile(r"^\.\.\.(\d*)$")
 _LANGUAGES = ("no", "en", "*")
 # How much longer a form's stem may be than the written word's ("frustr~" → "frustrer").
 _STEM_SLACK = 3
+# Norwegian comparative and superlative endings of an adjective written in the lexicon.
+_COMPARISON = ("ere", "are", "ste", "este", "aste")
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,8 @@ class Word:
             own = token.stem
             return (
                 own in (self.value, self.word)
+                # comparison: "ryddigere", "flinkeste", "grundigaste" (longer than the stem slack)
+                or any(token.text == self.word + ending for ending in _COMPARISON)
                 or (bool(self.contracted) and own.startswith(self.contracted))
                 or (own.startswith(self.value) and len(own) - len(self.value) <= _STEM_SLACK)
                 or (token.text.endswith("t") and stem(token.text[:-1]) in (self.value, self.word))

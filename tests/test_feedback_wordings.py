@@ -182,3 +182,19 @@ def test_a_result_the_person_owns_is_no_problem_on_its_own(
 def test_note_headings(linter: FeedbackLinter, text: str, expected: str) -> None:
     result = linter.lint(text)
     assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Intervjuoppsummeringene dine er de ryddigste i teamet.", True),
+        ("Du har fått inn fleire burettslag enn nokon andre denne hausten.", True),
+        ("Du er en av de flinkeste vi har på telefon.", True),
+        ("Du har flest klager av alle i teamet.", False),
+        ("Du bruker mer tid enn noen andre på hver kunde, og tallene lider.", False),
+    ],
+)
+def test_comparisons_in_the_persons_favour_are_praise(
+    linter: FeedbackLinter, text: str, positive: bool
+) -> None:
+    assert linter.lint(text).parts["positive"] is positive

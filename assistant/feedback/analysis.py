@@ -116,7 +116,20 @@ class TextAnalyzer:
                 continue  # "før kunden har signert": someone else's success, the person not named
             praise.append(hit)
         # "Jeg mener ikke at du er lat", "nobody thinks you're lazy": a word in the person's favour.
-        return praise + self._undone_failures(sentence, asks) + hits["keep_going"]
+        favourable = self._favourable(sentence)
+        return praise + self._undone_failures(sentence, asks) + hits["keep_going"] + favourable
+
+    @staticmethod
+    def _favourable(sentence: Sentence) -> list[Hit]:
+        """Comparisons in the person's favour: "fleire avtalar enn nokon andre", "flest av alle".
+
+        Only in a sentence with no harm, failure or label ("Du har flest klager av alle", "Du bruker
+        mer tid enn noen andre, og tallene lider").
+        """
+        against = ("problem", "effect", "label", "label_noun", "negator")
+        if sentence.question or any(sentence.hits[cue] for cue in against):
+            return []
+        return list(sentence.hits["comparative"])
 
     @staticmethod
     def _undone_failures(sentence: Sentence, asks: set[int]) -> list[Hit]:

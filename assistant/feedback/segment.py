@@ -193,7 +193,7 @@ class Segmenter:
         "label_domain", "anaphor", "stake", "not_outcome", "dispatch", "not_imperative", "cause_link",
         "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
         "condition", "benefit", "undoing", "excuse", "joint_plan", "future_time", "routine",
-        "outside_cause", "plan_span", "overcome", "metric_owner", "plan_heading",
+        "outside_cause", "plan_span", "overcome", "metric_owner", "plan_heading", "comparative",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
