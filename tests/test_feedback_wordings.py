@@ -198,3 +198,17 @@ def test_comparisons_in_the_persons_favour_are_praise(
     linter: FeedbackLinter, text: str, positive: bool
 ) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Du er aldri redd for å ta den vanskelige telefonen. Kan du ta Vik AS i morgen?", "--IP"),
+        ("Du har alltid kontroll på leveransene dine.", "---P"),
+        ("Why did you put grey fabric on the order when the spec says charcoal?", "P---"),
+        ("Strålende, Kim. Nå vil kunden returnere femten stoler.", "-C--"),
+    ],
+)
+def test_wordings_of_the_fourth_batch(linter: FeedbackLinter, text: str, expected: str) -> None:
+    result = linter.lint(text)
+    assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected

@@ -52,10 +52,12 @@ def courtesy_thanks(sentences: list[Sentence]) -> None:
 
 
 def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
-    """Drop the praise of a bare praise sentence right before a failure: it is sarcasm.
+    """Drop the praise of a bare praise sentence right before a failure or a harm: it is sarcasm.
 
     "Imponerende, Geir. Tre uker uten å åpne CRM …", "Godt forhandlet, du. 40 % avslag uten å
-    spørre noen …" (an ask after it changes nothing); "Bra jobba. Men du glemte …" keeps its praise.
+    spørre noen …" (an ask after it changes nothing); so is thanks for always doing something
+    ("Takk for at du alltid holder meg oppdatert. Avtalen røk, fikk jeg vite av kunden."). A harm
+    counts when the sentence asks for nothing; "Bra jobba. Men du glemte …" keeps its praise.
     """
     for sentence, following in pairwise(sentences):
         # Names ("Geir") and the person addressed ("du", "you") do not count as words of praise.
@@ -63,12 +65,11 @@ def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
             t for i, t in enumerate(sentence.tokens)
             if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
         ]
+        bare = len(words) <= _BARE_PRAISE_WORDS or _sweeping_thanks(sentence)
         opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
-        mocking = _sweeping_thanks(sentence)
-        if (not sentence.positive_segments or (len(words) > _BARE_PRAISE_WORDS and not mocking)
-                or following.positive_segments or opens_with_contrast
-                or not (following.hits["problem"] or (mocking and following.hits["effect"]
-                                                      and not any(c.ask for c in following.clauses)))):
+        harm = bool(following.hits["effect"]) and not any(c.ask for c in following.clauses)
+        if (not sentence.positive_segments or not bare or following.positive_segments
+                or opens_with_contrast or not (following.hits["problem"] or harm)):
             continue
         sentence.sarcastic, sentence.positive_segments = True, set()
         for clause in sentence.clauses:
