@@ -206,6 +206,8 @@ def test_comparisons_in_the_persons_favour_are_praise(
         ("Du er aldri redd for å ta den vanskelige telefonen. Kan du ta Vik AS i morgen?", "--IP"),
         ("Du har alltid kontroll på leveransene dine.", "---P"),
         ("Why did you put grey fabric on the order when the spec says charcoal?", "P---"),
+        # "anbefalte du" tells what the person did; "jeg anbefaler" proposes
+        ("I går anbefalte du fastrente før du hadde gått gjennom økonomien deres.", "P---"),
         ("Strålende, Kim. Nå vil kunden returnere femten stoler.", "-C--"),
     ],
 )
