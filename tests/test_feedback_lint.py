@@ -908,3 +908,74 @@ def test_a_note_about_a_named_person_can_be_sweeping(linter: FeedbackLinter) -> 
     # A text that speaks to "du" about a colleague names someone else's habit.
     other = "Arne på lageret er alltid travel i månedsslutt. Du tok det rolig, bra jobba."
     assert "absolute-language" not in style(linter.lint(other))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # one past event said with "never" (= did not)
+        "Du ringte aldri kunden tilbake i går, så han kjøpte hos konkurrenten. Ring ham i dag.",
+        "You never sent the contract yesterday, so the client signed elsewhere. Send it today.",
+        # a fault or failure denied is praise, also when the analysis reads sarcasm into it
+        "You are never afraid to make the hard call. Can you coach Sam on Friday?",
+        "Du har aldri bommet på en frist i år, og kampanjen gikk ut uten en eneste feil. Tusen takk!",
+        # a good habit kept up; customers as the subject; a condition followed by no failure
+        "You're always on top of your deliveries. Can you bring the form next week?",
+        "Du glemte møtet med Hansen. Kundene spør alltid etter deg når de ringer, så de merket det.",
+        "Hver gang du holder demo, får vi nye leads. Kjempebra!",
+        # a trailing "every time" belongs to the instruction before it
+        "Jeg vil be deg sjekke førerkortet før nøkkelen gis ut, hver gang.",
+    ],
+)
+def test_sweeping_words_that_are_no_verdict_on_the_person(linter: FeedbackLinter, text: str) -> None:
+    assert "absolute-language" not in style(linter.lint(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged_words"),
+    [
+        ("Du sendte aldri noe tilbud i hele mars.", ["aldri"]),
+        ("You never call the customers back.", ["never"]),
+        ("Hver gang du har demo, glemmer du å sende oppfølgingen.", ["Hver gang"]),
+        ("Kundene må alltid vente på deg.", ["alltid"]),
+    ],
+)
+def test_sweeping_verdicts_stay_flagged(linter: FeedbackLinter, text: str, flagged_words: list[str]) -> None:
+    assert flagged(linter.lint(text), text, "absolute-language") == flagged_words
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged_words"),
+    [
+        ("You missed the follow-up again. It's time to step up.", ["step up"]),
+        ("You forgot the follow-up. What I need is for you to show more ownership.", ["show more ownership"]),
+        ("Du glemte oppfølgingen. Jeg trenger at du skjerper deg.", ["skjerper deg"]),
+        ("Du glemte oppfølgingen. Eg treng at du gjev meir av deg sjølv.", ["gjev meir av deg sjølv"]),
+        ("Du glemte oppfølgingen. Litt mer innsats nå, takk.", ["Litt mer innsats"]),
+        ("You forgot the follow-up. A bit more urgency, please.", ["A bit more urgency"]),
+        ("Du glemte oppfølgingen. Jobb med holdningen din.", ["Jobb med"]),
+        ("You forgot the follow-up. Work on your attitude.", ["Work on"]),
+        ("You forgot the follow-up. I need you to bring your A-game.", ["bring your A-game"]),
+    ],
+)
+def test_vague_asks_in_new_shapes(linter: FeedbackLinter, text: str, flagged_words: list[str]) -> None:
+    assert flagged(linter.lint(text), text, "vague-improvement") == flagged_words
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemte oppfølgingen. Ta tak i oppfølgingen din ved å sette av fredag kl 9 til det.",
+        "You forgot the follow-up. I need you to call Hansen before noon.",
+        "Mer trøkk i salget ga gode resultater i mars, takket være deg.",
+    ],
+)
+def test_new_vague_shapes_with_a_concrete_how_are_not_vague(linter: FeedbackLinter, text: str) -> None:
+    assert "vague-improvement" not in style(linter.lint(text))
+
+
+def test_mock_compound_genius_and_old_friend_labels(linter: FeedbackLinter) -> None:
+    text = "For et salgsgeni du er. Du sendte tilbudet til feil kunde."
+    assert flagged(linter.lint(text), text, "personal-label") == ["For et salgsgeni"]
+    text = "Haha, din gamle sløvert! Du glemte møtet."
+    assert flagged(linter.lint(text), text, "personal-label") == ["sløvert"]

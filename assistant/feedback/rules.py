@@ -25,6 +25,16 @@ _DEFINITE = ("en", "et", "ene", "ane", "a", "s")
 _VERB_ENDINGS = ("er", "ar", "te", "de", "dde", "et")
 # A question with "must" about a habit reproaches ("Må du alltid …?"); "Kan du alltid …?" asks.
 _MUST = frozenset({"må", "must"})
+# "never"/"aldri" alone: with a simple past it can tell one event ("you never confirmed the time" = did not).
+_BARE_NEVER = frozenset({"never", "aldri"})
+# The doer before "never" in English, around the verb in Norwegian ("du sendte aldri", "sendte du aldri").
+_DOERS = frozenset({"you", "he", "she", "they", "du", "han", "hun", "ho", "dere", "dykk", "de", "dei"})
+# Auxiliaries that make "never" + participle a perfect ("you've never sent"): a span, not one event.
+_PERFECT = frozenset({"have", "has", "had", "'ve", "you've", "he's", "she's", "hadde", "har"})
+# Endings of a Norwegian weak past ("sendte", "ringde", "bekreftet", "bekrefta").
+_PAST_ENDINGS = ("te", "de", "et", "a")
+# Failures that keep a sweeping word a verdict in what a fronted "every time" clause leads to.
+_FAILURE_CUES = ("problem", "effect", "negator", "label", "label_noun", "judgement")
 
 
 @dataclass(frozen=True)
@@ -100,6 +110,8 @@ class StyleRules:
                 continue
             if any(h.first <= hit.first <= h.last + 1 for h in sentence.hits["hedge"]):
                 continue  # "nesten aldri", "not always": a frequency, not a verdict
+            if self._one_event(sentence, clause, hit) or self._good_habit(sentence, clause, hit):
+                continue
             if sentence.sarcastic or self._about_person(text, sentence, hit, scope):
                 flagged.append(hit)
         return flagged
@@ -111,22 +123,30 @@ class StyleRules:
         must = any(w in _MUST or (w in ("have", "has") and nxt == "to") for w, nxt in pairwise(words))
         return sentence.tokens[0].text in _WHY or must
 
-    @staticmethod
-    def _denied_failure(sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+    def _denied_failure(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
         """Whether a "never" word denies a failure of the person: a double negative is praise.
 
         "Du mister aldri tråden", "You never let a quote sit in your inbox": "aldri"/"never" (a
         sweeping word that is also a negator) before a failure or harm word in a clause about the
-        person ("du"/"you"); in Norwegian the finite verb comes right before "aldri".
+        person ("du"/"you"); in Norwegian the finite verb comes right before "aldri". A fault word
+        ("du er aldri redd for …", "you're never late") is denied as well as a failure.
         """
-        if sentence.question or sentence.sarcastic or not any(
+        mocked = sentence.hits["sarcasm"] or sentence.hits["sarcastic_label"]
+        if sentence.question or mocked or not any(
             n.first <= hit.first <= n.last for n in sentence.hits["negator"]
         ):
             return False
         if not sentence.in_clause("second", clause):
             return False
-        failures = sentence.in_clause("problem", clause) + sentence.in_clause("effect", clause)
-        return any(hit.last < f.first <= hit.last + 3 or f.last == hit.first - 1 for f in failures)
+        faults = [
+            h for h in self.analyzer.lexicon.find("denied_fault", sentence.tokens, sentence.language)
+            if clause.first <= h.first <= clause.last
+        ]
+        failures = sentence.in_clause("problem", clause) + sentence.in_clause("effect", clause) + faults
+        denied = [f for f in failures if hit.last < f.first <= hit.last + 3 or f.last == hit.first - 1]
+        # Sarcasm the analysis inferred from praise next to a failure ("Du har aldri bommet på en frist,
+        # og kampanjen gikk ut uten en eneste feil") is no sarcasm when the denial is the only failure.
+        return bool(denied) and (not sentence.sarcastic or len(failures) == len(denied))
 
     def _manager_subject(self, sentence: Sentence, clause: Clause) -> bool:
         """Whether the clause tells the manager's own habit or promise, with no failure in it."""
@@ -149,13 +169,19 @@ class StyleRules:
             # after a comma qualifies the clause before it.
             index -= 1
             clause = sentence.clauses[index]
+            if clause.ask:
+                return False  # "… be ham ta bilde av førerkortet, hver gang": part of the instruction
         if self._manager_subject(sentence, clause):
             return False
+        if self._someone_else_acts(sentence, clause):
+            return False  # "kundane nemner deg stadig", "the customers always ask for you"
         if not addressed and self._named_subject(text, sentence, clause):
             return True  # a note about the person: "Jonny noterer aldri …", "hun sender … uten unntak"
         # A fronted adverbial ("Hver eneste gang vi har demo, glemmer du …") is about the next clause;
         # next to an ask it is part of an instruction ("start a new email whenever you write").
         fronted = hit.first in (clause.first, self.analyzer.content_start(sentence, clause))
+        if fronted and self._condition_only(sentence, index, hit):
+            return False  # "Hver gang du har demo, får vi nye leads": no failure follows the condition
         neighbours = sentence.clauses[max(index - 1, 0) : index + 2]
         if fronted and any(c.ask for c in neighbours):
             return False
@@ -169,6 +195,86 @@ class StyleRules:
             failure = "problem" in following.parts and not following.neutral
             return failure or any(sentence.in_clause(cue, following) for cue in people)
         return False
+
+    def _cue(self, sentence: Sentence, cue: str, clause: Clause | None = None) -> list[Hit]:
+        """Hits of a style-only cue (not among the analysis cues) in the sentence or one clause."""
+        hits = self.analyzer.lexicon.find(cue, sentence.tokens, sentence.language)
+        return [h for h in hits if clause is None or clause.first <= h.first <= clause.last]
+
+    def _one_event(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether a bare "never"/"aldri" with a simple past tells one event, not a habit.
+
+        "You never confirmed the time", "du bekreftet aldri tidspunktet" mean "did not": the doer,
+        then the simple past right after "never" (English) or around "aldri" (Norwegian verb second).
+        A perfect ("you've never sent"), a span or quantity ("any", "this month", "en eneste") or a
+        second sweeping word keeps the verdict.
+        """
+        tokens = sentence.tokens
+        words = [t.text for t in tokens]
+        i = hit.first
+        if hit.last != i or words[i] not in _BARE_NEVER or sentence.question or sentence.sarcastic:
+            return False
+        if self._cue(sentence, "habit_span", clause) or len(sentence.in_clause("absolute", clause)) > 1:
+            return False
+        past = {h.first for h in self._cue(sentence, "past_event", clause)}
+        if sentence.language == "en":
+            if i + 1 > clause.last or i < 1 or words[i - 1] in _PERFECT or words[i - 1] not in _DOERS:
+                return False
+            verb = words[i + 1]
+            return i + 1 in past or (verb.endswith("ed") and len(verb) > 4)
+
+        def weak_past(j: int) -> bool:
+            word = words[j]
+            return j in past or (word.endswith(_PAST_ENDINGS) and len(word) > 4 and word not in _PERFECT
+                                 and not any(h.first <= j <= h.last for h in sentence.hits["second"]))
+
+        if i < clause.first + 2:
+            return False
+        before, verb_first = words[i - 2], words[i - 1]
+        return (before in _DOERS and weak_past(i - 1)) or (verb_first in _DOERS and weak_past(i - 2))
+
+    def _good_habit(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether "always" keeps up a good habit: "du har alltid orden på papirene", "you're always on time".
+
+        Only for a sweeping word that is no negation, with the good word after it and no failure,
+        label or negation in the clause.
+        """
+        if any(n.first <= hit.first <= n.last for n in sentence.hits["negator"]) or sentence.sarcastic:
+            return False
+        if any(sentence.in_clause(cue, clause) for cue in _FAILURE_CUES):
+            return False
+        return any(h.first > hit.last for h in self._cue(sentence, "good_habit", clause))
+
+    def _someone_else_acts(self, sentence: Sentence, clause: Clause) -> bool:
+        """Whether someone else is the subject and the person only the object, with no failure.
+
+        "Kundane nemner deg stadig", "the customers always ask for you": a habit of the customers.
+        "Kundene må alltid vente på deg" names a harm and stays a verdict.
+        """
+        if sentence.in_clause("second", clause) or sentence.sarcastic:
+            return False
+        if not self.analyzer.criticism.third_party_subject(sentence, clause):
+            return False
+        start = self.analyzer.content_start(sentence, clause)
+        if sentence.tokens[start].text in _FIRST_PERSON.get(sentence.language, frozenset()):
+            return False  # "jeg må alltid purre på deg": the manager bears it (see _manager_subject)
+        return not any(sentence.in_clause(cue, clause) for cue in _FAILURE_CUES)
+
+    def _condition_only(self, sentence: Sentence, index: int, hit: Hit) -> bool:
+        """Whether a fronted "every time" clause is a condition followed by no failure.
+
+        "Hver gang du har demo, får vi nye leads", "Every time you present, the client signs": the
+        verdict is in what follows the condition; with no failure, harm or label anywhere from the
+        condition on, the sweeping words praise or describe.
+        """
+        if not any(h.first == hit.first for h in self._cue(sentence, "sweeping_when")):
+            return False
+        if index + 1 >= len(sentence.clauses) or sentence.sarcastic:
+            return False
+        later = sentence.clauses[index + 1 :]
+        if any("problem" in c.parts for c in later):
+            return False  # "Kvar einaste gong vi har kundemøte, snakkar du i munnen på kunden"
+        return not any(sentence.in_clause(cue, c) for c in sentence.clauses[index:] for cue in _FAILURE_CUES)
 
     def _trailing(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
         """Whether a clause holds nothing but the sweeping phrase (and a time after it)."""
@@ -225,10 +331,59 @@ class StyleRules:
                 found.append(hit)
         return found
 
+    def _clause_end(self, sentence: Sentence, after: int, clause: Clause) -> bool:
+        """Whether only softeners ("altså", "please", "on your end") follow ``after`` in the clause."""
+        softeners = self._cue(sentence, "vague_tail")
+        tails = {i for h in softeners for i in range(h.first, h.last + 1)}
+        return set(range(after + 1, clause.last + 1)) <= tails
+
+    def _bare(self, sentence: Sentence) -> list[Hit]:
+        """Asks with no verb: "Litt mer trøkk nå, takk", "A bit more urgency, please".
+
+        The phrase opens its clause and only softeners follow it.
+        """
+        found = []
+        for hit in self._cue(sentence, "vague_bare"):
+            clause = sentence.clause_of(hit.first)
+            start = self.analyzer.content_start(sentence, clause)
+            if hit.first in (clause.first, start) and self._clause_end(sentence, hit.last, clause):
+                found.append(hit)
+        return found
+
+    def _own(self, sentence: Sentence) -> list[Hit]:
+        """A vague verb on the person's own way of working: "ta tak i oppfølgingen din", "work on your …".
+
+        The verb, then one or two words of object with the possessive ("oppfølgingen din", "your
+        attitude"), end the clause: no object, time or way says what to do.
+        """
+        owned = {h.first for h in self._cue(sentence, "possessive")}
+        found = []
+        for hit in self._cue(sentence, "vague_own"):
+            clause = sentence.clause_of(hit.first)
+            for last in range(hit.last + 2, min(hit.last + 4, clause.last + 1)):
+                english = hit.last + 1 in owned and sentence.language == "en"
+                if (english or last in owned) and self._clause_end(sentence, last, clause):
+                    found.append(hit)
+                    break
+        return found
+
+    def _led(self, sentence: Sentence, hit: Hit) -> bool:
+        """Whether a lead before the vague phrase makes it an ask the analysis does not see as one.
+
+        "Time to tighten things up", "What I need now is for you to own your numbers", "Nå er det på
+        tide å ta seg sammen", "Jeg trenger at du gir mer av deg selv".
+        """
+        if sentence.question:
+            return False
+        return any(
+            lead.last < hit.first <= lead.last + 8 for lead in self._cue(sentence, "vague_lead")
+        )
+
     def _vague(self, text: str, sentence: Sentence) -> list[Hit]:
         flagged = []
-        for hit in sentence.hits["vague"] + self._frames(sentence):
-            if not self.analyzer.is_vague_ask(sentence, hit):
+        shapes = self._frames(sentence) + self._bare(sentence) + self._own(sentence)
+        for hit in sentence.hits["vague"] + shapes:
+            if not (self.analyzer.is_vague_ask(sentence, hit) or self._led(sentence, hit)):
                 continue
             anchors = [c for c in sentence.hits["concrete"] if not (hit.first <= c.first <= hit.last)]
             # "Skjerp formuleringene: kutt innledningen …" – a colon introduces the concrete how.
