@@ -92,9 +92,9 @@ def test_every_style_is_large_enough_and_in_both_splits(rows: list[dict[str, Any
     for split in ("dev", "test"):
         assert {row["style"] for row in rows if row["split"] == split} == STYLES, split
     dev_share = sum(row["split"] == "dev" for row in rows) / len(rows)
-    # Upper bound above one half on purpose: dev has extra widening rows (f145-f556, all dev) written to
+    # Upper bound above one half on purpose: dev has extra widening rows (f145-f766, all dev) written to
     # stress generalisation while tuning; test stays untouched for honest reporting.
-    assert 0.4 <= dev_share <= 0.9
+    assert 0.4 <= dev_share <= 0.95
 
 
 def test_language_distribution(rows: list[dict[str, Any]]) -> None:
