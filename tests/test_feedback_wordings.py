@@ -214,3 +214,21 @@ def test_comparisons_in_the_persons_favour_are_praise(
 def test_wordings_of_the_fourth_batch(linter: FeedbackLinter, text: str, expected: str) -> None:
     result = linter.lint(text)
     assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Hei Oda, takk for møtet. Du har ikke lagt inn de nye kundene.", False),  # courtesy
+        ("Takk for i dag, du var knallgod med kunden.", True),
+        ("Sykt bra helg, Sara!! 11 vaskemaskiner 🔥", True),
+        ("Fint at du fikk tid til en lang lunsj i dag. Tre kunder ventet på svar og én har bestilt "
+         "et annet hotell.", False),
+        ("Fint at du tok deg tid til å hjelpe Per med tilbudet, det satte han pris på.", True),
+        ("Visningen på lørdag var kjempebra, folk ble stående lenge hos deg på brygga.", True),
+    ],
+)
+def test_courtesy_intensifiers_and_praise_for_finding_the_time(
+    linter: FeedbackLinter, text: str, positive: bool
+) -> None:
+    assert linter.lint(text).parts["positive"] is positive

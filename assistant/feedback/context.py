@@ -56,7 +56,8 @@ def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
 
     "Imponerende, Geir. Tre uker uten å åpne CRM …", "Godt forhandlet, du. 40 % avslag uten å
     spørre noen …" (an ask after it changes nothing); so is thanks for always doing something
-    ("Takk for at du alltid holder meg oppdatert. Avtalen røk, fikk jeg vite av kunden."). A harm
+    ("Takk for at du alltid holder meg oppdatert. Avtalen røk, fikk jeg vite av kunden.") and praise
+    for finding the time ("Fint at du fikk tid til en lang lunsj. Tre kunder ventet på svar."). A harm
     counts when the sentence asks for nothing; "Bra jobba. Men du glemte …" keeps its praise.
     """
     for sentence, following in pairwise(sentences):
@@ -65,7 +66,8 @@ def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
             t for i, t in enumerate(sentence.tokens)
             if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
         ]
-        bare = len(words) <= _BARE_PRAISE_WORDS or _sweeping_thanks(sentence)
+        mocking = _sweeping_thanks(sentence) or bool(sentence.hits["time_praise"])
+        bare = len(words) <= _BARE_PRAISE_WORDS or mocking
         opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
         harm = bool(following.hits["effect"]) and not any(c.ask for c in following.clauses)
         if (not sentence.positive_segments or not bare or following.positive_segments

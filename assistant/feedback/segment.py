@@ -194,6 +194,7 @@ class Segmenter:
         "request", "became", "bare_thanks", "not_problem", "hedge", "witness",
         "condition", "benefit", "undoing", "excuse", "joint_plan", "future_time", "routine",
         "outside_cause", "plan_span", "overcome", "metric_owner", "plan_heading", "comparative",
+        "time_praise",
     )
 
     _SPLITTERS = frozenset({"clause_break", "contrast", "lead_in", "subordinate"})
