@@ -130,6 +130,11 @@ def test_a_difficulty_overcome_in_praise_is_no_problem(
         ("Ikke send tilbud uten godkjenning.", True),
         ("La kunden snakke ferdig før du svarer.", True),
         ("Du la på røret midt i samtalen.", False),
+        ("Rop på noen fra lageret når køen blir lengre enn tre.", True),
+        ("Rapporten skal ligge i mappa fredag kl. 12.", True),
+        ("Jeg skal ringe dem i morgen.", False),
+        ("Tilbudet skulle vært sendt innen fredag.", False),
+        ("Jeg vil be deg ringe innkjøpssjefen i dag.", True),
     ],
 )
 def test_ways_forward_said_as_plans_agreements_and_plain_verbs(

@@ -35,7 +35,13 @@ from assistant.feedback.lexicon import Hit, Lexicon, tokenize
 from assistant.feedback.perspective import Perspective
 from assistant.feedback.segment import Analysis, Clause, Segmenter, Sentence, sentence_spans
 from assistant.feedback.segment import any_overlap as _any_overlap
-from assistant.feedback.signals import denied_failures, opening_imperative, person_labels, present_instruction
+from assistant.feedback.signals import (
+    denied_failures,
+    opening_imperative,
+    person_labels,
+    present_instruction,
+    rule_with_deadline,
+)
 from assistant.text import guess_language
 
 __all__ = ["Analysis", "Clause", "Sentence", "TextAnalyzer", "sentence_spans"]
@@ -206,7 +212,8 @@ class TextAnalyzer:
             after_ask = index > 0 and id(sentence.clauses[index - 1]) in asks
             if (markers or imperative or vague or self._led_imperative(sentence, clause)
                     or opening_imperative(sentence, clause, start, after_ask)
-                    or present_instruction(sentence, clause, start)):
+                    or present_instruction(sentence, clause, start)
+                    or rule_with_deadline(sentence, clause, start)):
                 asks.add(id(clause))
         if self._proposed_condition(sentence):
             asks.add(id(sentence.clauses[0]))

@@ -34,7 +34,7 @@ _RESULT_LEADS = frozenset({"så", "da"})
 # Object pronouns: a word before one of them is a verb ("Rename them", "Pakk den").
 _OBJECT_PRONOUNS = frozenset({
     "them", "it", "me", "us", "him", "her", "these", "those", "dem", "dei", "den", "meg", "oss", "ham",
-    "henne", "dykk",
+    "henne", "dykk", "someone", "somebody", "noen", "nokon", "everyone", "alle",
 })
 # Cues whose words are not verbs told to someone when they open a clause.
 _KNOWN = (
@@ -328,3 +328,24 @@ def _present(word: str) -> bool:
     return word in _PRESENT_IRREGULAR or (
         len(word) > 3 and word.endswith(_PRESENT_ENDINGS) and word not in _PRESENT_NOT_VERBS
     )
+
+
+# Modals that make a rule for what comes next ("Rapporten skal ligge i mappa fredag kl. 12").
+_RULE_MODALS = frozenset({"skal", "må", "bør", "should", "must"})
+_FIRST_PERSON = frozenset({"jeg", "eg", "vi", "me", "i", "we"})
+
+
+def rule_with_deadline(sentence: Sentence, clause: Clause, start: int) -> bool:
+    """Whether a clause sets a rule for a deliverable with a coming time: a way forward.
+
+    "Rapporten skal ligge i mappa fredag kl. 12", "Planen skal ut seinast ei veke før oppstart",
+    "The quote must go out by Thursday": a modal, a deadline or coming time, no negation, and not
+    the manager's own plan ("Jeg skal ringe dem i morgen").
+    """
+    if sentence.question or start > clause.last or sentence.in_clause("negator", clause):
+        return False
+    if sentence.tokens[start].text in _FIRST_PERSON:
+        return False
+    words = {t.text for t in sentence.tokens[clause.first : clause.last + 1]}
+    coming = ("deadline", "future_time", "plan_span")
+    return bool(words & _RULE_MODALS) and any(sentence.in_clause(cue, clause) for cue in coming)
