@@ -159,6 +159,19 @@ def test_notes_keep_neutral_sentences_and_drop_only_greetings(drafter: FeedbackD
     assert "Hei Kari." not in draft.text
 
 
+def test_notes_about_the_person_drop_their_headings(drafter: FeedbackDrafter) -> None:
+    notes = (
+        "Notat før samtalen med Ola: Han har ikke sendt tilbudet til Vik AS. Kunden har ringt meg to "
+        "ganger. Plan: han sender det i dag. Han er ellers den flinkeste på demo."
+    )
+    draft = drafter.from_notes(notes, "Ola")
+    assert draft.problem == "Han har ikke sendt tilbudet til Vik AS."
+    assert draft.consequence == "Kunden har ringt meg to ganger."
+    assert draft.improvement == "Han sender det i dag."
+    assert draft.positive == "Han er ellers den flinkeste på demo."
+    assert "Notat" not in draft.text and "Plan:" not in draft.text
+
+
 def test_notes_with_only_praise_ask_for_the_rest(drafter: FeedbackDrafter) -> None:
     draft = drafter.from_notes("Thank you for covering my calls while I was out. Great job!", "Sam")
     assert draft.missing == ["problem", "consequence", "improvement"]

@@ -11,6 +11,13 @@ from assistant.feedback.models import PARTS, FeedbackParts
 _PRIORITY = ("improvement", "positive", "problem", "consequence")
 # A sentence of at most this many words with no part is a greeting or a name ("Hei Kari.").
 _GREETING_WORDS = 3
+# Most words of a heading before a colon ("Notat før samtalen med Per:").
+_HEADING_WORDS = 6
+# Words that open a note's heading ("Notat før samtalen med Per:", "Prep 1:1 Vegard:").
+_NOTE_HEADINGS = frozenset({
+    "notat", "notater", "notes", "note", "prep", "forberedelse", "førebuing", "oppsummering", "referat",
+    "agenda", "til", "før", "re", "om", "1", "stikkord", "samtalepunkter",
+})
 
 
 def _primary(clause: Clause) -> str | None:
@@ -20,7 +27,11 @@ def _primary(clause: Clause) -> str | None:
 def _fragments(text: str, sentence: Sentence, linter: FeedbackLinter) -> list[tuple[str, str]]:
     """Cut a sentence into runs of clauses with the same part: ``(part, verbatim text)``."""
     runs: list[tuple[str, int, int]] = []  # part, start, end
-    for clause in sentence.clauses:
+    clauses, opening = sentence.clauses, sentence.start
+    if len(clauses) > 1 and _heading(text, sentence, clauses[0]):
+        # A heading before a colon ("Notat:", "Plan:", "Notat før samtalen med Per:") is left out.
+        clauses, opening = clauses[1:], text.index(":", clauses[0].end) + 1
+    for clause in clauses:
         part = _primary(clause)
         if part is None:
             # A clause with no part of its own ("Hei Kari", "mens besøkende ventet") belongs with its
@@ -32,12 +43,20 @@ def _fragments(text: str, sentence: Sentence, linter: FeedbackLinter) -> list[tu
             runs[-1] = (part, runs[-1][1], clause.end)
             continue
         first = linter.analyzer.content_start(sentence, clause) if runs else clause.first
-        start = sentence.tokens[min(first, clause.last)].start if runs else sentence.start
+        start = sentence.tokens[min(first, clause.last)].start if runs else opening
         runs.append((part, start, clause.end))
     if runs:  # keep the sentence's own end punctuation on its last run
         part, start, _ = runs[-1]
         runs[-1] = (part, start, sentence.end)
     return [(part, _as_sentence(text[start:end])) for part, start, end in runs]
+
+
+def _heading(text: str, sentence: Sentence, clause: Clause) -> bool:
+    """Whether a sentence's first clause is a note heading: a heading word, a few more, a colon."""
+    if clause.last - clause.first >= _HEADING_WORDS or not text[clause.end :].lstrip().startswith(":"):
+        return False
+    plan = any(h.first == 0 for h in sentence.hits["plan_heading"])
+    return plan or sentence.tokens[0].text in _NOTE_HEADINGS
 
 
 def _as_sentence(fragment: str) -> str:
