@@ -51,10 +51,15 @@ class StyleRules:
         """All style findings in text order."""
         found: list[RuleHit] = []
         scope = self.sweeping.scope(analysis)
-        for sentence in analysis.sentences:
+        for i, sentence in enumerate(analysis.sentences):
+            following = analysis.sentences[i + 1] if i + 1 < len(analysis.sentences) else None
+            said = self._labels(sentence)
+            more = self._mock_titles(sentence, following) + self._label_nouns(sentence)
+            fresh = [h for h in more if not any(h.first <= o.last and o.first <= h.last for o in said)]
+            labels = said + fresh
             for rule, hits in (
                 ("absolute-language", self.sweeping.flagged(analysis.text, sentence, scope)),
-                ("personal-label", self._labels(sentence)),
+                ("personal-label", labels),
                 ("vague-improvement", self._vague(analysis.text, sentence)),
             ):
                 found += [RuleHit(rule, h.start, h.end) for h in hits]
@@ -63,6 +68,37 @@ class StyleRules:
     @staticmethod
     def _labels(sentence: Sentence) -> list[Hit]:
         return person_labels(sentence).said
+
+    def _mock_titles(self, sentence: Sentence, following: Sentence | None) -> list[Hit]:
+        """Praise titles said in mockery: "Hei stjerneselger 🙄 null møter …", "aren't you the claims wizard".
+
+        The title counts when this sentence, or the next one after a title standing alone, tells a
+        failure or a harm, and no "men"/"but" turns the title into honest praise first.
+        """
+        titles = style_cue(self.analyzer, sentence, "mock_title")
+        if not titles:
+            return []
+
+        def failing(s: Sentence, after: int) -> bool:
+            bad = [h for cue in ("problem", "effect") for h in s.hits[cue] if h.first > after]
+            return bool(bad) or any("problem" in c.parts for c in s.clauses if c.first > after)
+
+        found = []
+        for hit in titles:
+            if any(c.first > hit.last for c in sentence.hits["contrast"]):
+                continue  # "Du er en stjerneselger, men …": praise, then criticism
+            if sentence.sarcastic or failing(sentence, hit.last) or (following and failing(following, -1)):
+                found.append(hit)
+        return found
+
+    def _label_nouns(self, sentence: Sentence) -> list[Hit]:
+        """A label adjective right before a word for a person: "sloppy guy", "en lat type"."""
+        people = {h.first for h in style_cue(self.analyzer, sentence, "person_noun")}
+        negators = {i for h in sentence.hits["negator"] for i in range(h.first, h.last + 1)}
+        return [
+            h for h in sentence.hits["label"]
+            if h.last + 1 in people and not negators & set(range(max(h.first - 3, 0), h.first))
+        ]
 
     def _frames(self, sentence: Sentence) -> list[Hit]:
         """Vague asks by their shape: "vær mer proaktiv", "vis meir eigarskap", "be more present".

@@ -76,8 +76,9 @@ class SweepingWords:
         A text that speaks to "du"/"you" is about them, and a name there is someone else ("Arne på
         lageret"); a habit the text asks to keep ("…, uten unntak. Fortsett med det!") is no verdict.
         """
+        # The analysis reads "han"/"hun" in a note as "du"; the written word tells who is addressed.
         addressed = any(
-            s.tokens[h.first].text not in _THIRD_SINGULAR
+            analysis.text[s.tokens[h.first].start : s.tokens[h.first].end].lower() not in _THIRD_SINGULAR
             for s in analysis.sentences for h in s.hits["second"]
         )
         criticised = not any(s.hits["keep_going"] for s in analysis.sentences)
@@ -107,6 +108,8 @@ class SweepingWords:
             if any(h.first <= hit.first <= h.last + 1 for h in sentence.hits["hedge"]):
                 continue  # "nesten aldri", "not always": a frequency, not a verdict
             if self._one_event(sentence, clause, hit) or self._good_habit(sentence, clause, hit):
+                continue
+            if self._never_without(sentence, clause, hit):
                 continue
             if sentence.sarcastic or self._about_person(text, sentence, hit, scope):
                 flagged.append(hit)
@@ -190,7 +193,19 @@ class SweepingWords:
             # "Hver gang jeg ber om prognosen, får jeg den etter fristen": the failure is named.
             failure = "problem" in following.parts and not following.neutral
             return failure or any(sentence.in_clause(cue, following) for cue in people)
-        return False
+        return criticised and self._failure_of_person(sentence, clause)
+
+    def _failure_of_person(self, sentence: Sentence, clause: Clause) -> bool:
+        """Whether a failure with no person in it belongs to the person's act told in another clause.
+
+        "Når du stenger kassa, mangler terminalrapporten uten unntak": the thing that fails is the
+        person's work, and no one else is its subject.
+        """
+        if "problem" not in clause.parts or clause.neutral or clause.ask:
+            return False
+        if self.analyzer.criticism.third_party_subject(sentence, clause):
+            return False
+        return any(sentence.in_clause("second", other) for other in sentence.clauses if other is not clause)
 
     def _one_event(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
         """Whether a bare "never"/"aldri" with a simple past tells one event, not a habit.
@@ -225,6 +240,16 @@ class SweepingWords:
         before, verb_first = words[i - 2], words[i - 1]
         return (before in _DOERS and weak_past(i - 1)) or (verb_first in _DOERS and weak_past(i - 2))
 
+    def _never_without(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether "never … without" makes a double negative: "you never leave without walking them through".
+
+        The habit is kept, so it is praise, unless the sentence mocks or a label stands in the clause.
+        """
+        labelled = sentence.in_clause("label", clause) or sentence.in_clause("label_noun", clause)
+        if sentence.sarcastic or labelled:
+            return False
+        return any(h.first == hit.first for h in style_cue(self.analyzer, sentence, "never_without", clause))
+
     def _good_habit(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
         """Whether "always" keeps up a good habit: "du har alltid orden på papirene", "you're always on time".
 
@@ -235,7 +260,8 @@ class SweepingWords:
             return False
         if any(sentence.in_clause(cue, clause) for cue in _FAILURE_CUES):
             return False
-        return any(h.first > hit.last for h in style_cue(self.analyzer, sentence, "good_habit", clause))
+        # A good verb may wrap the sweeping word ("du følgjer alltid opp"): it need only end after it.
+        return any(h.last > hit.last for h in style_cue(self.analyzer, sentence, "good_habit", clause))
 
     def _someone_else_acts(self, sentence: Sentence, clause: Clause) -> bool:
         """Whether someone else is the subject and the person only the object, with no failure.

@@ -1,0 +1,98 @@
+"""Style rules on word families and shapes added in the round on f697-f836 (texts written for these tests)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.config import PROJECT_ROOT
+from assistant.feedback.lint import FeedbackLinter
+from assistant.feedback.models import LintResult
+
+
+@pytest.fixture(scope="module")
+def linter() -> FeedbackLinter:
+    return FeedbackLinter.from_folder(PROJECT_ROOT / "knowledge" / "feedback", [PROJECT_ROOT / "knowledge"])
+
+
+def flagged(result: LintResult, text: str, rule: str) -> list[str]:
+    return [text[f.start : f.end] for f in result.findings if f.rule == rule]
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Du leverer stendig timelistene etter fristen, og lønna blir forsinket for alle.", "stendig"),
+        ("Du har ikke oppdatert kundekortene en eneste gang siden august, og salgssjefen mangler tall.",
+         "ikke oppdatert kundekortene en eneste gang"),
+        ("You chronically miss the Monday cut-off, so the orders ship a week late.", "chronically"),
+        ("You haven't logged a call once this quarter, and the forecast is guesswork.",
+         "haven't logged a call once"),
+        ("Når du lukker butikken, står bakdøra ulåst uten unntak.", "uten unntak"),
+    ],
+)
+def test_new_sweeping_words_in_criticism(linter: FeedbackLinter, text: str, words: str) -> None:
+    assert flagged(linter.lint(text), text, "absolute-language") == [words]
+
+
+def test_a_note_about_him_is_no_address_to_someone_else(linter: FeedbackLinter) -> None:
+    text = "Sigurd er evinnelig sent ute med referatene fra kundemøtene. Han sender dem ofte en uke etterpå."
+    assert flagged(linter.lint(text), text, "absolute-language") == ["evinnelig"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sigrid, you never close a ticket without calling the customer back first. Thank you for that.",
+        "Du ringer alltid tilbake samme dag, Tore, og kundene merker det. Takk!",
+    ],
+)
+def test_double_negatives_and_good_habits_are_praise(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "absolute-language") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Hei toppselger 🙄 ingen avtaler i hele mars, og teamet bommet på kvartalsmålet.", "Hei toppselger"),
+        ("For en salgsmaskin du er. Glemte tilbudet til Hansen igjen, og de valgte en annen.",
+         "For en salgsmaskin"),
+        ("Well, aren't you the pricing genius. The quote went out at cost and we lost the margin.",
+         "aren't you the pricing genius"),
+        ("Notes on Per: lazy guy. Skipped two site visits and the client complained.", "lazy"),
+    ],
+)
+def test_mock_titles_and_labels_on_a_person_noun(linter: FeedbackLinter, text: str, words: str) -> None:
+    assert flagged(linter.lint(text), text, "personal-label") == [words]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du er virkelig en toppselger, Lise – tolv nye avtaler denne måneden!",
+        "What a pricing genius you are, Tom: the Nordby deal closed at full margin.",
+        "He's not a lazy guy; the route was simply too long.",
+    ],
+)
+def test_honest_titles_and_denied_labels_are_no_labels(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "personal-label") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Tre kunder fikk feil faktura. Nå må du ta deg skikkelig i nakken.", "ta deg skikkelig i nakken"),
+        ("Lageret gikk tomt igjen. Jeg trenger at du strammer deg opp.", "strammer deg opp"),
+        ("Messestanden var ikke klar. Du må få bedre kontroll.", "få bedre kontroll"),
+        ("Målet ble ikke nådd i april. Vi forventer at du viser en tydeligere innsatsvilje.",
+         "viser en tydeligere innsatsvilje"),
+    ],
+)
+def test_vague_asks_with_adverbs_and_formal_leads(linter: FeedbackLinter, text: str, words: str) -> None:
+    assert flagged(linter.lint(text), text, "vague-improvement") == [words]
+
+
+def test_the_same_verbs_with_a_concrete_how_are_not_vague(linter: FeedbackLinter) -> None:
+    text = "Messestanden var ikke klar. Få bedre kontroll ved å bruke sjekklista innen fredag kl. 12."
+    assert flagged(linter.lint(text), text, "vague-improvement") == []
+    text = "Ta deg tid sammen med kunden til å lese kontrakten."
+    assert flagged(linter.lint(text), text, "vague-improvement") == []
