@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from assistant.feedback.analysis import Analysis, Clause, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
+from assistant.feedback.readings import style_cue
 from assistant.feedback.signals import person_labels
-from assistant.feedback.sweeping import SweepingWords, style_cue
+from assistant.feedback.sweeping import SweepingWords
 
 
 @dataclass(frozen=True)
