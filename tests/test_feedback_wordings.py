@@ -237,3 +237,19 @@ def test_courtesy_intensifiers_and_praise_for_finding_the_time(
     linter: FeedbackLinter, text: str, positive: bool
 ) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an omission in the present tense, reported through a complaint
+        ("Tre kunder har klaget på at du ikke ringer tilbake etter prøvekjøring.", "PC--"),
+        # a failure denied with "not once" in between is praise
+        ("Du har ikkje ein einaste gong gløymt å ringje kundane. Takk!", "---P"),
+        # a failure the praise says was overcome mocks nothing
+        ("du hoppa inn på webinaret utan forvarsel og berga heile dagen, tusen takk", "---P"),
+    ],
+)
+def test_wordings_of_the_seventh_and_eighth_batches(linter: FeedbackLinter, text: str, expected: str) -> None:
+    result = linter.lint(text)
+    assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected

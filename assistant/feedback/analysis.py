@@ -328,7 +328,10 @@ class TextAnalyzer:
             and not self.criticism.third_party_subject(sentence, sentence.clause_of(h.first))
         ]
         together = any(block(p) == block(h) for p in praise for h in failures)
-        sarcasm = sentence.sarcastic or hits["sarcasm"] or (together and not hits["contrast"])
+        # "… utan forvarsel 🙌 berga heile dagen": a failure the praise says was overcome mocks nothing.
+        sarcasm = sentence.sarcastic or hits["sarcasm"] or (
+            together and not hits["contrast"] and not hits["overcome"]
+        )
         if praise and sarcasm and not hits["keep_going"]:
             sentence.sarcastic = True
             praise = []

@@ -165,6 +165,7 @@ class CriticismMarker:
             n for n in cue("negator")
             if not (n.first and sentence.tokens[n.first - 1].text in _SUBJECT_PRONOUNS)
             and not any(n is d for d in denials)  # it denies a failure, it names no omission
+            and not any_overlap(n, cue("not_problem"))  # "ikke bare raskt, men også grundig"
         ]
         person = cue("second") + cue("second_possessive")  # du / you, or din / your
         labelled = any(sentence.in_clause(c, clause) for c in ("label", "label_noun", "antonym"))

@@ -271,8 +271,11 @@ def denied_failures(sentence: Sentence) -> list[tuple[Hit, Hit]]:
             if following and following[0].text in _NOT_ONLY:
                 continue
             words = " ".join(t.text for t in sentence.tokens[negator.first : negator.last + 1])
+            # "ikkje ein einaste gong gløymt", "not once forgot": a sweeping "once" between them.
+            once = any(negator.first <= a.first and a.last < failure.first for a in sentence.hits["absolute"])
             before = negator.last < failure.first and (
                 failure.first - negator.last <= _DENIAL_REACH or words in _GROUP_DENIALS
+                or (once and failure.first - negator.last <= _DENIAL_REACH + 3)
             )
             after = sentence.language == "no" and negator.first == failure.last + 1  # "manglar ikkje"
             if before or after:
