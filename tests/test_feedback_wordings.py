@@ -253,3 +253,17 @@ def test_courtesy_intensifiers_and_praise_for_finding_the_time(
 def test_wordings_of_the_seventh_and_eighth_batches(linter: FeedbackLinter, text: str, expected: str) -> None:
     result = linter.lint(text)
     assert "".join(p[0].upper() if result.parts[p] else "-" for p in PARTS) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Takk for innsatsen, du holdt styr på 400 brukere uten en eneste feil i lisensfila.", True),
+        ("You hit the press deadline every time, and the print floor loves you for it.", True),
+        ("Du er en av rådgiverne kundene oftest spør etter.", True),
+        ("Du dro to timer før stengetid og gikk glipp av innkjøperen som spurte etter deg.", False),
+        ("Oh brilliant, you've sent yet another quote without the warranty terms.", False),
+    ],
+)
+def test_praise_through_results_and_mock_praise(linter: FeedbackLinter, text: str, positive: bool) -> None:
+    assert linter.lint(text).parts["positive"] is positive
