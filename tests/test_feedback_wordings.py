@@ -8,6 +8,7 @@ from assistant.config import PROJECT_ROOT
 from assistant.feedback.lexicon import tokenize
 from assistant.feedback.lint import FeedbackLinter
 from assistant.feedback.perspective import Perspective
+from assistant.feedback.segment import sentence_spans
 
 PARTS = ("problem", "consequence", "improvement", "positive")
 
@@ -20,8 +21,8 @@ def linter() -> FeedbackLinter:
 def read(text: str) -> list[str]:
     """The words of a whole text as the lexicon sees them under its perspective."""
     tokens = tokenize(text)
-    first_end = text.find(".") + 1 or len(text)
-    return [t.text for t in Perspective.of(text, tokens, first_end).apply(text, tokens)]
+    spans = sentence_spans(text)
+    return [t.text for t in Perspective.of(text, tokens, spans).apply(text, tokens)]
 
 
 def test_a_note_reads_pronouns_as_the_person_addressed() -> None:
@@ -41,6 +42,8 @@ def test_a_text_that_speaks_to_the_person_is_left_as_it_is() -> None:
 def test_a_pronoun_after_another_name_is_that_person() -> None:
     # "hun" is Karin, not the seller the note is about.
     assert "hun" in read("Fin innsats i dag. Overleveringen ga ekstra arbeid for Karin, og hun er sliten.")
+    # a pronoun inside a sentence about someone else makes no note
+    assert "han" in read("Hver gang kunden ringer, får han svar samme dag.")
 
 
 def test_the_heading_name_is_the_person() -> None:

@@ -84,7 +84,7 @@ class TextAnalyzer:
         guess = guess_language(text)
         language = self.segmenter.lexicon_language(text)
         spans = sentence_spans(text)
-        perspective = Perspective.of(text, tokenize(text), spans[0][1] if spans else 0)
+        perspective = Perspective.of(text, tokenize(text), spans)
         sentences = [self.segmenter.sentence(text, a, b, language, perspective) for a, b in spans]
         sentences = [s for s in sentences if s.tokens]
         problem_seen = False

@@ -62,17 +62,24 @@ class Perspective:
     names: frozenset[str] = frozenset()
 
     @classmethod
-    def of(cls, text: str, tokens: Sequence[Token], first_sentence_end: int) -> Perspective:
+    def of(cls, text: str, tokens: Sequence[Token], spans: Sequence[tuple[int, int]]) -> Perspective:
         """Decide whether a text is a note about the person, and under which name.
 
         Args:
             text: The whole text.
             tokens: Its tokens.
-            first_sentence_end: Offset where its first sentence (the heading, if any) ends.
+            spans: Its sentences, ``(start, end)``; the first may be the note's heading.
         """
-        if any(t.text in _SECOND for t in tokens):
+        if any(t.text in _SECOND for t in tokens) or not spans:
             return cls()
-        pronouns = any(t.text in _NORWEGIAN or t.text in _ENGLISH for t in tokens)
+        first_sentence_end = spans[0][1]
+        # A note says "Hun har …", "He hasn't …": a pronoun opens a sentence or follows the heading's
+        # colon. One inside a sentence ("Hver gang kunden ringer, får han svar") is someone else.
+        opens = {start for start, _ in spans}
+        third = [t for t in tokens if t.text in _NORWEGIAN or t.text in _ENGLISH]
+        pronouns = any(
+            t.start in opens or text[: t.start].rstrip().endswith((":", "–", "—", "-")) for t in third
+        )
         names = frozenset(
             tokens[i + 1].text for i in range(len(tokens) - 1)
             if tokens[i + 1].start < first_sentence_end and tokens[i].text in _HEAD_LINKS
@@ -86,7 +93,8 @@ class Perspective:
         }
         # A heading name makes a note only if the note goes on to say something about that person.
         named = any(t.text in names and t.start >= first_sentence_end for t in tokens)
-        return cls(note=pronouns or named, names=names)
+        # Under a heading that names someone ("Notat før samtalen med Thomas:"), any "han" is them.
+        return cls(note=pronouns or named or (bool(names) and bool(third)), names=names)
 
     def apply(self, text: str, tokens: list[Token]) -> list[Token]:
         """The tokens of a sentence with the person's pronouns and name read as the second person.
