@@ -96,3 +96,64 @@ def test_the_same_verbs_with_a_concrete_how_are_not_vague(linter: FeedbackLinter
     assert flagged(linter.lint(text), text, "vague-improvement") == []
     text = "Ta deg tid sammen med kunden til å lese kontrakten."
     assert flagged(linter.lint(text), text, "vague-improvement") == []
+
+
+# --- round on f837-f976: Nynorsk and English forms, chat, notes with headings (texts written here)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du ringjer til stadigheit kundane etter klokka ni om kvelden, og dei har klaga til meg.",
+        "I'm afraid your expense claims invariably reach me after payroll has closed.",
+        "Hver gang jeg spør om ukerapporten får jeg den halvveis utfylt og for sent.",
+        "Du står i eitt kjør og pratar i telefonen når det er stille i butikken.",
+    ],
+)
+def test_sweeping_words_framed_by_the_manager_or_a_condition(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "absolute-language")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notes – Selma\n\nWhat went well\n- You always prepare a one-page brief before each pitch.\n\n"
+        "Next steps\n- Send me the Q2 forecast by Friday.",
+        "You meet the Friday deadline every single time, and the warehouse plans around you.",
+        "Hver gang vi har kundemøte, får du ros av kunden.",
+    ],
+)
+def test_praise_sections_and_kept_targets_are_no_verdict(linter: FeedbackLinter, text: str) -> None:
+    assert not flagged(linter.lint(text), text, "absolute-language")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Innkjøparen hos kunden skreiv at du var ein skikkeleg cowboy i forhandlingane.",
+        "The buyer described you as a bit of a chancer after the pricing call.",
+        "Ærleg talt oppfører han seg som ein frekkas i møta med leverandørane.",
+        "Haha, Captain Chaos booked the demo room twice again 🙃 Can you check the calendar first?",
+        "Du er jammen en ekte forretningsmann – solgte lisensene til halv pris uten å spørre meg.",
+    ],
+)
+def test_labels_in_slang_nicknames_and_inverted_notes(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "personal-label")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tre kundar har venta på tilbod i to veker. No må du setje i eit gir til.",
+        "Ho må ta seg i nakken når det gjeld rapportane.",
+        "The Berg quote went out with the wrong VAT again. Raise your standards.",
+        "Next steps\n- Generally be more on top of things with the paperwork.",
+    ],
+)
+def test_vague_asks_in_new_words(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "vague-improvement")
+
+
+def test_a_raised_standard_with_a_how_is_not_vague(linter: FeedbackLinter) -> None:
+    text = "Raise your standards on quotes by checking the VAT line against the price list before sending."
+    assert not flagged(linter.lint(text), text, "vague-improvement")

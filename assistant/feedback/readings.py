@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from itertools import pairwise
 
-from assistant.feedback.analysis import Clause, Sentence, TextAnalyzer
+from assistant.feedback.analysis import Analysis, Clause, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
 
 # Reproaching questions: "Hvorfor må du alltid …?", "Why do you always …?" ask for no frequency.
@@ -25,6 +25,10 @@ _DOERS = frozenset({"you", "he", "she", "they", "du", "han", "hun", "ho", "dere"
 _PERFECT = frozenset({"have", "has", "had", "'ve", "you've", "he's", "she's", "hadde", "har"})
 # Endings of a Norwegian weak past ("sendte", "ringde", "bekreftet", "bekrefta").
 _PAST_ENDINGS = ("te", "de", "et", "a")
+# Most words of a heading line in a note ("Highlights", "Det som gjekk bra:").
+_HEADING_WORDS = 6
+# Marks that open a list item: such a line is content, never a heading.
+_BULLETS = ("-", "•", "*", "–")
 # Failures that keep a sweeping word a verdict in what a fronted "every time" clause leads to.
 FAILURE_CUES = ("problem", "effect", "negator", "label", "label_noun", "judgement")
 
@@ -141,3 +145,32 @@ class NoVerdict:
             return False
         # A good verb may wrap the sweeping word ("du følgjer alltid opp"): it need only end after it.
         return any(h.last > hit.last for h in style_cue(self.analyzer, sentence, "good_habit", clause))
+
+
+def _heading(text: str, sentence: Sentence) -> bool:
+    """Whether a sentence is a heading line: a few words alone on their line, no final stop."""
+    line = text[sentence.start : sentence.end].strip()
+    after = text[sentence.end :].lstrip(" \t")
+    ends_line = not after or after.startswith("\n")
+    return (
+        ends_line and len(sentence.tokens) <= _HEADING_WORDS and not line.startswith(_BULLETS)
+        and not line.rstrip(":").endswith((".", "!", "?"))
+    )
+
+
+def praise_sections(analyzer: TextAnalyzer, analysis: Analysis) -> set[int]:
+    """Indices of the sentences under a praise heading of a note ("Highlights", "Bra:", "What went well").
+
+    The lines under such a heading are praise, so a sweeping word there ("You always build a custom
+    learning path") is no verdict. The section runs to the next heading line.
+    """
+    inside: set[int] = set()
+    praised = False
+    for i, sentence in enumerate(analysis.sentences):
+        if _heading(analysis.text, sentence):
+            cues = style_cue(analyzer, sentence, "praise_heading")
+            praised = any(h.first == 0 and h.last >= len(sentence.tokens) - 2 for h in cues)
+            continue
+        if praised:
+            inside.add(i)
+    return inside

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from assistant.feedback.analysis import Analysis, Clause, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
-from assistant.feedback.readings import style_cue
+from assistant.feedback.readings import praise_sections, style_cue
 from assistant.feedback.signals import person_labels
 from assistant.feedback.sweeping import SweepingWords
 
@@ -52,14 +52,16 @@ class StyleRules:
         """All style findings in text order."""
         found: list[RuleHit] = []
         scope = self.sweeping.scope(analysis)
+        praised = praise_sections(self.analyzer, analysis)
         for i, sentence in enumerate(analysis.sentences):
             following = analysis.sentences[i + 1] if i + 1 < len(analysis.sentences) else None
             said = self._labels(sentence)
             more = self._mock_titles(sentence, following) + self._label_nouns(sentence)
             fresh = [h for h in more if not any(h.first <= o.last and o.first <= h.last for o in said)]
             labels = said + fresh
+            sweeping = [] if i in praised else self.sweeping.flagged(analysis.text, sentence, scope)
             for rule, hits in (
-                ("absolute-language", self.sweeping.flagged(analysis.text, sentence, scope)),
+                ("absolute-language", sweeping),
                 ("personal-label", labels),
                 ("vague-improvement", self._vague(analysis.text, sentence)),
             ):
@@ -161,12 +163,18 @@ class StyleRules:
         """Whether a lead before the vague phrase makes it an ask the analysis does not see as one.
 
         "Time to tighten things up", "What I need now is for you to own your numbers", "Nå er det på
-        tide å ta seg sammen", "Jeg trenger at du gir mer av deg selv".
+        tide å ta seg sammen", "Jeg trenger at du gir mer av deg selv"; an opening adverb right before
+        the phrase ("Generally be more on the ball").
         """
         if sentence.question:
             return False
         leads = style_cue(self.analyzer, sentence, "vague_lead")
-        return any(lead.last < hit.first <= lead.last + 8 for lead in leads)
+        if any(lead.last < hit.first <= lead.last + 8 for lead in leads):
+            return True
+        # "Generally be more on the ball", "Også skjerp deg": an adverb opens the clause, the ask follows.
+        start = self.analyzer.content_start(sentence, sentence.clause_of(hit.first))
+        openers = style_cue(self.analyzer, sentence, "vague_opener")
+        return any(o.first == start and o.last + 1 == hit.first for o in openers)
 
     def _vague(self, text: str, sentence: Sentence) -> list[Hit]:
         flagged = []

@@ -70,7 +70,9 @@ class SweepingWords:
             reproach = sentence.question and self.readings.reproach(sentence, clause)
             if sentence.question and not reproach:
                 continue  # "Sender du alltid tilbudet på e-post?" asks how often
-            if (clause.ask and not reproach) or clause.segment in sentence.positive_segments:
+            praised = clause.segment in sentence.positive_segments
+            praised = praised and not self._praise_elsewhere(sentence, clause)
+            if (clause.ask and not reproach) or praised:
                 continue
             if self.readings.denied_failure(sentence, clause, hit):
                 continue  # "du mister aldri tråden", "you never let a quote sit": praise
@@ -87,11 +89,31 @@ class SweepingWords:
                 flagged.append(hit)
         return flagged
 
-    def _manager_subject(self, sentence: Sentence, clause: Clause) -> bool:
+    @staticmethod
+    def _praise_elsewhere(sentence: Sentence, clause: Clause) -> bool:
+        """Whether every praise word stands in a side clause about something else, not the person.
+
+        "Du sit jo på mobilen i eitt kjør når det er roleg i butikken": a calm shop is no praise of
+        the person, so the sweeping clause stays criticism.
+        """
+        people = ("second", "second_object", "second_possessive")
+        for hit in sentence.hits["positive"]:
+            other = sentence.clause_of(hit.first)
+            opens = any(h.first == other.first for h in sentence.hits["subordinate"])
+            if other is clause or not opens or any(sentence.in_clause(cue, other) for cue in people):
+                return False
+        return bool(sentence.hits["positive"])
+
+    def _manager_subject(self, sentence: Sentence, clause: Clause, hit: Hit | None = None) -> bool:
         """Whether the clause tells the manager's own habit or promise, with no failure in it."""
         words = _FIRST_PERSON.get(sentence.language, frozenset())
         start = self.analyzer.content_start(sentence, clause)
         if start > clause.last or sentence.tokens[start].text not in words:
+            return False
+        # "I'm afraid your notes invariably arrive late", "jeg ser at du alltid …": the manager only
+        # frames a statement whose subject, the person, stands between the frame and the sweeping word.
+        people = sentence.in_clause("second", clause) + sentence.in_clause("second_possessive", clause)
+        if hit is not None and any(start < p.first < hit.first for p in people):
             return False
         # "Jeg må alltid purre på deg", "I always get it late": the manager bears the person's failure.
         # "Jeg har aldri sett deg levere …": the person does what the manager witnesses.
@@ -110,7 +132,7 @@ class SweepingWords:
             clause = sentence.clauses[index]
             if clause.ask:
                 return False  # "… be ham ta bilde av førerkortet, hver gang": part of the instruction
-        if self._manager_subject(sentence, clause):
+        if self._manager_subject(sentence, clause, hit):
             return False
         if self._someone_else_acts(sentence, clause):
             return False  # "kundane nemner deg stadig", "the customers always ask for you"
@@ -126,6 +148,8 @@ class SweepingWords:
             return False
         if any(sentence.in_clause(cue, clause) for cue in people):
             return True
+        if fronted and self._condition_then_failure(sentence, clause, hit):
+            return True  # "Hver evige gang jeg ber om lista får jeg den halvferdig" (no comma)
         if fronted and index + 1 < len(sentence.clauses):
             following = sentence.clauses[index + 1]
             if following.ask:
@@ -177,6 +201,22 @@ class SweepingWords:
         if any("problem" in c.parts for c in later):
             return False  # "Kvar einaste gong vi har kundemøte, snakkar du i munnen på kunden"
         return not any(sentence.in_clause(cue, c) for c in sentence.clauses[index:] for cue in FAILURE_CUES)
+
+    def _condition_then_failure(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether a fronted "every time" condition and the failure it leads to share one clause.
+
+        "Hver evige gang jeg ber om kandidatlista får jeg den halvferdig", "Every time I ask for the
+        forecast I get it late": with no comma the analysis sees one clause. The condition's subject
+        must be the manager or the person (not "kunden"), and a failure must follow it.
+        """
+        if not any(h.first == hit.first for h in style_cue(self.analyzer, sentence, "sweeping_when")):
+            return False
+        if hit.last + 1 > clause.last:
+            return False
+        subject = sentence.tokens[hit.last + 1].text
+        own = _FIRST_PERSON.get(sentence.language, frozenset()) | {"du", "you"}
+        failures = [h for h in sentence.in_clause("problem", clause) if h.first > hit.last + 1]
+        return subject in own and bool(failures) and not clause.neutral
 
     def _trailing(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
         """Whether a clause holds nothing but the sweeping phrase (and a time after it)."""
