@@ -105,6 +105,9 @@ class TextAnalyzer:
         hits = sentence.hits
         praise = []
         for hit in hits["positive"]:
+            if any(e.first <= hit.first and hit.last <= e.last and e.last - e.first > hit.last - hit.first
+                   for e in hits["effect"]):
+                continue  # "anmeldelsen med én stjerne": a word of praise inside a harm
             if _any_overlap(hit, hits["sarcastic_label"]):
                 sentence.sarcastic = True  # "Real genius move, emailing the client …"
                 continue
