@@ -138,6 +138,12 @@ def test_a_difficulty_overcome_in_praise_is_no_problem(
         ("Jeg skal ringe dem i morgen.", False),
         ("Tilbudet skulle vært sendt innen fredag.", False),
         ("Jeg vil be deg ringe innkjøpssjefen i dag.", True),
+        ("You send me the list by Friday.", True),
+        ("You sent me the list on Friday.", False),
+        ("Eg vil ha oversikta på e-post seinast klokka 12 dagen før.", True),
+        ("Kontrakten ligger fortsatt usignert hos deg. Få den ut i dag.", True),
+        ("btw can u send me the serial no. list by fri", True),
+        ("Agreed action: she completes the inspections by 20 November.", True),
     ],
 )
 def test_ways_forward_said_as_plans_agreements_and_plain_verbs(

@@ -307,9 +307,11 @@ def present_instruction(sentence: Sentence, clause: Clause, start: int) -> bool:
     time ("Før neste møte går du gjennom referatet"). A statement of what they did ("Du sendte …
     i går") has a past verb; a habit without a coming time ("Du sender tilbud for sent") is none.
     """
-    if sentence.question or sentence.language != "no" or clause.last < start + 1:
+    if sentence.question or clause.last < start + 1:
         return False
     words = [t.text for t in sentence.tokens[start : clause.last + 1]]
+    if sentence.language != "no":
+        return _english_plan(sentence, clause, words)
     if words[0] in _YOU:
         inverted, verb = False, words[1]
     else:
@@ -352,3 +354,36 @@ def rule_with_deadline(sentence: Sentence, clause: Clause, start: int) -> bool:
     words = {t.text for t in sentence.tokens[clause.first : clause.last + 1]}
     coming = ("deadline", "future_time", "plan_span")
     return bool(words & _RULE_MODALS) and any(sentence.in_clause(cue, clause) for cue in coming)
+
+
+# Words after "you" that make a statement, not a plan ("you are", "you have been", "you sent").
+_EN_NOT_PLAN = frozenset({
+    "are", "were", "was", "is", "have", "had", "has", "did", "do", "don't", "didn't", "can", "could",
+    "will", "would", "should", "might", "must", "need", "always", "never", "still", "just", "really",
+    "forgot", "sent", "made", "took", "gave", "left", "said", "told", "went", "got", "came", "put", "let",
+    "set", "wrote", "spoke", "brought", "bought", "sold", "kept", "ran", "thought", "knew", "lost", "won",
+})
+_COMING = ("deadline", "future_time", "plan_span")
+
+
+def _english_plan(sentence: Sentence, clause: Clause, words: list[str]) -> bool:
+    """A plan said in the present: "you send me the list by Friday", "From next season you check …".
+
+    "you" opens the clause, or follows a fronted coming time; a present verb follows it, and a
+    deadline or coming time stands in the clause. A past ("you sent", "you forgot") tells what happened.
+    """
+    if sentence.in_clause("negator", clause) or sentence.in_clause("absolute", clause):
+        return False
+    coming = [h for cue in _COMING for h in sentence.in_clause(cue, clause)]
+    if not coming:
+        return False
+    offset = len(sentence.tokens[: clause.last + 1]) - len(words)  # index of words[0] in the sentence
+    you = 0 if words[0] == "you" else next(
+        (i for i in range(1, min(6, len(words) - 1)) if words[i] == "you"
+         and any(h.first == offset and h.last == offset + i - 1 for h in coming)),
+        None,
+    )
+    if you is None or you + 1 >= len(words):
+        return False
+    verb = words[you + 1]
+    return verb not in _EN_NOT_PLAN and not verb.endswith(("ed", "n't"))
