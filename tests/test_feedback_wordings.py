@@ -276,3 +276,17 @@ def test_wordings_of_the_seventh_and_eighth_batches(linter: FeedbackLinter, text
 )
 def test_praise_through_results_and_mock_praise(linter: FeedbackLinter, text: str, positive: bool) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("You've been a huge help with the exhibitor bookings this spring.", True),
+        ("Du har båret mye av teamet de siste ukene, og det har jeg lagt merke til.", True),
+        ("Kandidatpresentasjonene dine har blitt mye skarpere i vår.", True),
+        ("He built that account from nothing and the client relationship is excellent.", True),
+        ("Du må bli mye bedre på oppfølging.", False),
+    ],
+)
+def test_praise_through_help_and_growth(linter: FeedbackLinter, text: str, positive: bool) -> None:
+    assert linter.lint(text).parts["positive"] is positive
