@@ -290,3 +290,20 @@ def test_praise_through_results_and_mock_praise(linter: FeedbackLinter, text: st
 )
 def test_praise_through_help_and_growth(linter: FeedbackLinter, text: str, positive: bool) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Hei Lars, håper ferien var fin. Tilbudet gikk ut i euro fordi du brukte feil mal.", False),
+        ("thx for covering my 4pm with Telia, owe you one", True),
+        ("Du har sendt samme tilbud til Coop to ganger, og nå må jeg forklare det. Flott jobba.", False),
+        ("Kunden var sur, men du roet ham ned. Godt jobba.", True),
+        ("Takk for at du alltid parkerer på kundeplassene. Det var sikkert veldig koselig for fru Dahl "
+         "å gå i regnet.", False),
+    ],
+)
+def test_courtesy_wishes_chat_thanks_and_praise_after_a_failure(
+    linter: FeedbackLinter, text: str, positive: bool
+) -> None:
+    assert linter.lint(text).parts["positive"] is positive

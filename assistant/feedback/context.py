@@ -52,30 +52,59 @@ def courtesy_thanks(sentences: list[Sentence]) -> None:
 
 
 def bare_praise_sarcasm(text: str, sentences: list[Sentence]) -> None:
-    """Drop the praise of a bare praise sentence right before a failure or a harm: it is sarcasm.
+    """Drop the praise of a bare praise sentence next to a failure or a harm: it is sarcasm.
 
-    "Imponerende, Geir. Tre uker uten å åpne CRM …", "Godt forhandlet, du. 40 % avslag uten å
-    spørre noen …" (an ask after it changes nothing); so is thanks for always doing something
+    Before it: "Imponerende, Geir. Tre uker uten å åpne CRM …", "Godt forhandlet, du. 40 % avslag
+    uten å spørre noen …" (an ask after it changes nothing); so is thanks for always doing something
     ("Takk for at du alltid holder meg oppdatert. Avtalen røk, fikk jeg vite av kunden.") and praise
-    for finding the time ("Fint at du fikk tid til en lang lunsj. Tre kunder ventet på svar."). A harm
-    counts when the sentence asks for nothing; "Bra jobba. Men du glemte …" keeps its praise.
+    for finding the time ("Fint at du fikk tid til en lang lunsj. Tre kunder ventet på svar."), also
+    before a mocking sentence ("Det var sikkert veldig koselig for kunden …"). After it: "… og nå må
+    jeg forklare det. Flott jobba." A harm counts when its sentence asks for nothing; "Bra jobba. Men
+    du glemte …" keeps its praise.
     """
     for sentence, following in pairwise(sentences):
-        # Names ("Geir") and the person addressed ("du", "you") do not count as words of praise.
-        words = [
-            t for i, t in enumerate(sentence.tokens)
-            if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
-        ]
         mocking = _sweeping_thanks(sentence) or bool(sentence.hits["time_praise"])
-        bare = len(words) <= _BARE_PRAISE_WORDS or mocking
-        opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
-        harm = bool(following.hits["effect"]) and not any(c.ask for c in following.clauses)
-        if (not sentence.positive_segments or not bare or following.positive_segments
-                or opens_with_contrast or not (following.hits["problem"] or harm)):
+        if not _bare(text, sentence) and not mocking:
             continue
-        sentence.sarcastic, sentence.positive_segments = True, set()
-        for clause in sentence.clauses:
-            clause.parts.discard("positive")
+        opens_with_contrast = any(h.first == 0 for h in following.hits["contrast"])
+        failing = _failing(following) or (mocking and bool(following.hits["sarcasm"]))
+        if (sentence.positive_segments and not following.positive_segments and not opens_with_contrast
+                and failing):
+            _mock(sentence)
+    for previous, sentence in pairwise(sentences):
+        if (sentence is sentences[-1] and _bare(text, sentence) and sentence.positive_segments
+                and not previous.positive_segments and not previous.hits["contrast"]
+                and not previous.hits["overcome"] and _criticised(previous)):
+            _mock(sentence)  # "… og det er jeg som må forklare det. Flott jobba."
+
+
+def _bare(text: str, sentence: Sentence) -> bool:
+    # Names ("Geir") and the person addressed ("du", "you") do not count as words of praise.
+    words = [
+        t for i, t in enumerate(sentence.tokens)
+        if (i == 0 or not text[t.start].isupper()) and t.text not in _ADDRESS
+    ]
+    return len(words) <= _BARE_PRAISE_WORDS
+
+
+def _failing(sentence: Sentence) -> bool:
+    """Whether a sentence names a failure, or a harm while asking for nothing."""
+    harm = bool(sentence.hits["effect"]) and not any(c.ask for c in sentence.clauses)
+    return bool(sentence.hits["problem"]) or harm
+
+
+def _criticised(sentence: Sentence) -> bool:
+    """Whether the marked parts of a sentence name an explicit failure or what it led to."""
+    return any(
+        ("problem" in c.parts and not c.neutral) or ("consequence" in c.parts and not c.derived)
+        for c in sentence.clauses
+    )
+
+
+def _mock(sentence: Sentence) -> None:
+    sentence.sarcastic, sentence.positive_segments = True, set()
+    for clause in sentence.clauses:
+        clause.parts.discard("positive")
 
 
 def _sweeping_thanks(sentence: Sentence) -> bool:
