@@ -157,3 +157,64 @@ def test_vague_asks_in_new_words(linter: FeedbackLinter, text: str) -> None:
 def test_a_raised_standard_with_a_how_is_not_vague(linter: FeedbackLinter) -> None:
     text = "Raise your standards on quotes by checking the VAT line against the price list before sending."
     assert not flagged(linter.lint(text), text, "vague-improvement")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Det er aldri ryddig på lageret når du har stengt, Jonas. I går lå paller i gangen.",
+        "Every Monday it's the same, Priya: the pipeline report comes in late, without exception.",
+        "Hver måned er det det samme: du leverer timelistene for sent.",
+    ],
+)
+def test_missing_states_vocatives_and_same_story_are_verdicts(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "absolute-language")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du svarer alltid kundene innen en time, Ida, og det setter de pris på.",
+        "Latteren din i møtet løste opp stemningen, og Lattmann-kontoret likte deg godt.",
+    ],
+)
+def test_quick_answers_and_latt_words_are_no_verdicts_or_labels(linter: FeedbackLinter, text: str) -> None:
+    result = linter.lint(text)
+    assert not flagged(result, text, "absolute-language")
+    assert not flagged(result, text, "personal-label")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Notat: Petter er så sløv i oppfølgingen. Han ringte ikke Brødrene Dahl tilbake i går.",
+        "Jeg tviler på om du i det hele tatt passer til å jobbe med kunder etter det som skjedde i dag.",
+        "Du er virkelig en forhandlingsguru – ga bort 30 % rabatt før kunden spurte. Kunden har klaget.",
+    ],
+)
+def test_named_labels_doubted_fit_and_mock_gurus(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "personal-label")
+
+
+def test_a_label_of_the_customer_in_a_side_clause_is_not_the_persons(linter: FeedbackLinter) -> None:
+    text = "Du avbrøt kunden i går fordi han ble sur. Neste gang lar du ham snakke ferdig."
+    assert not flagged(linter.lint(text), text, "personal-label")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Du glemte å sende tilbudet igjen. Dette må du bare få ordna.",
+        "No må du kome deg på beina att og gjere ein skikkeleg innsats.",
+        "Han må vise at han tar jobben på alvor.",
+        "Nå må det bli en helt annen holdning fra deg!",
+        "You missed the Dahl call again. Make a real effort.",
+    ],
+)
+def test_vague_asks_by_shape(linter: FeedbackLinter, text: str) -> None:
+    assert flagged(linter.lint(text), text, "vague-improvement")
+
+
+def test_a_fix_with_a_how_is_not_vague(linter: FeedbackLinter) -> None:
+    text = "Dette må du få ordna før fredag: ring kunden og bekreft ny leveringsdato."
+    assert not flagged(linter.lint(text), text, "vague-improvement")

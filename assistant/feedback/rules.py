@@ -10,6 +10,12 @@ from assistant.feedback.readings import praise_sections, style_cue
 from assistant.feedback.signals import person_labels
 from assistant.feedback.sweeping import SweepingWords
 
+# Copulas after a name that say what the person is ("Stine er så slurvete", "Tom is sloppy").
+_PRONOUNS = frozenset({"han", "hun", "ho", "he", "she"})
+_COPULAS = frozenset(
+    {"er", "var", "blir", "ble", "vart", "blei", "virker", "verkar", "is", "was", "seems", "gets"}
+)
+
 
 @dataclass(frozen=True)
 class RuleHit:
@@ -57,6 +63,7 @@ class StyleRules:
             following = analysis.sentences[i + 1] if i + 1 < len(analysis.sentences) else None
             said = self._labels(sentence)
             more = self._mock_titles(sentence, following) + self._label_nouns(sentence)
+            more += self._named_labels(analysis.text, sentence)
             fresh = [h for h in more if not any(h.first <= o.last and o.first <= h.last for o in said)]
             labels = said + fresh
             sweeping = [] if i in praised else self.sweeping.flagged(analysis.text, sentence, scope)
@@ -91,6 +98,28 @@ class StyleRules:
             if any(c.first > hit.last for c in sentence.hits["contrast"]):
                 continue  # "Du er en stjerneselger, men …": praise, then criticism
             if sentence.sarcastic or failing(sentence, hit.last) or (following and failing(following, -1)):
+                found.append(hit)
+        return found
+
+    def _named_labels(self, text: str, sentence: Sentence) -> list[Hit]:
+        """A label said of a named person in a note: "Stine er så slurvete", "Henrik er tafatt i …".
+
+        The clause opens with a name (see :meth:`SweepingWords.named_subject`), a copula follows it, and
+        only fillers stand between the copula and the label; a negation there rejects the label.
+        """
+        fillers = {i for h in sentence.hits["filler"] for i in range(h.first, h.last + 1)}
+        found = []
+        for hit in sentence.hits["label"]:
+            clause = sentence.clause_of(hit.first)
+            start = self.analyzer.content_start(sentence, clause)
+            copula = start + 1
+            if copula >= hit.first or sentence.tokens[copula].text not in _COPULAS:
+                continue
+            # "… fordi han ble sur": a pronoun in a side clause is often someone else (the customer).
+            if sentence.tokens[start].text in _PRONOUNS and clause is not sentence.clauses[0]:
+                continue
+            only_fillers = set(range(copula + 1, hit.first)) <= fillers
+            if only_fillers and self.sweeping.named_subject(text, sentence, clause):
                 found.append(hit)
         return found
 

@@ -85,9 +85,22 @@ class SweepingWords:
                 readings.one_event, readings.good_habit, readings.never_without,
             )):
                 continue  # one event, a good habit kept, "never … without": no verdict
-            if sentence.sarcastic or self._about_person(text, sentence, hit, scope):
+            if self._mocked(sentence, clause) or self._about_person(text, sentence, hit, scope):
                 flagged.append(hit)
         return flagged
+
+    def _mocked(self, sentence: Sentence, clause: Clause) -> bool:
+        """Whether sarcasm makes the sweeping word criticism: not in a clause about someone else.
+
+        "Lattmann Eiendom betaler aldri før de har fått purring, så det er ikke noe du har gjort feil":
+        the customer's habit stays the customer's even where the analysis reads the sentence as sarcasm.
+        """
+        if not sentence.sarcastic:
+            return False
+        people = ("second", "second_object", "second_possessive")
+        if any(sentence.in_clause(cue, clause) for cue in people):
+            return True
+        return not self.analyzer.criticism.third_party_subject(sentence, clause)
 
     @staticmethod
     def _praise_elsewhere(sentence: Sentence, clause: Clause) -> bool:
@@ -136,7 +149,7 @@ class SweepingWords:
             return False
         if self._someone_else_acts(sentence, clause):
             return False  # "kundane nemner deg stadig", "the customers always ask for you"
-        if not addressed and self._named_subject(text, sentence, clause):
+        if not addressed and self.named_subject(text, sentence, clause):
             return True  # a note about the person: "Jonny noterer aldri …", "hun sender … uten unntak"
         # A fronted adverbial ("Hver eneste gang vi har demo, glemmer du …") is about the next clause;
         # next to an ask it is part of an instruction ("start a new email whenever you write").
@@ -157,19 +170,42 @@ class SweepingWords:
             # "Hver gang jeg ber om prognosen, får jeg den etter fristen": the failure is named.
             failure = "problem" in following.parts and not following.neutral
             return failure or any(sentence.in_clause(cue, following) for cue in people)
+        if criticised and self._missing_state(sentence, clause, hit):
+            return True
         return criticised and self._failure_of_person(sentence, clause)
 
     def _failure_of_person(self, sentence: Sentence, clause: Clause) -> bool:
         """Whether a failure with no person in it belongs to the person's act told in another clause.
 
         "Når du stenger kassa, mangler terminalrapporten uten unntak": the thing that fails is the
-        person's work, and no one else is its subject.
+        person's work, and no one else is its subject. A name said alone as its own clause ("…,
+        Kristoffer: ukesrapporten kommer etter fristen, uten unntak") addresses the person too.
         """
         if "problem" not in clause.parts or clause.neutral or clause.ask:
             return False
         if self.analyzer.criticism.third_party_subject(sentence, clause):
             return False
-        return any(sentence.in_clause("second", other) for other in sentence.clauses if other is not clause)
+        others = [other for other in sentence.clauses if other is not clause]
+        return any(sentence.in_clause("second", other) for other in others) or self._vocative(sentence)
+
+    @staticmethod
+    def _vocative(sentence: Sentence) -> bool:
+        """Whether the sentence calls the person by name: a name that is a clause of its own."""
+        return any(c.first == c.last and c.first in sentence.names for c in sentence.clauses)
+
+    def _missing_state(self, sentence: Sentence, clause: Clause, hit: Hit) -> bool:
+        """Whether "never" denies a good state that the person's act in another clause should bring.
+
+        "Det er ALDRI orden i prøverommene når du har vakt", "It's never ready when you close": the
+        good word after a negating sweeping word makes a failure, and the person is named beside it.
+        """
+        if not any(n.first <= hit.first <= n.last for n in sentence.hits["negator"]):
+            return False
+        states = style_cue(self.analyzer, sentence, "denied_state", clause)
+        if not any(hit.last < h.first <= hit.last + 2 for h in states):
+            return False
+        others = [other for other in sentence.clauses if other is not clause]
+        return any(sentence.in_clause("second", other) for other in others)
 
     def _someone_else_acts(self, sentence: Sentence, clause: Clause) -> bool:
         """Whether someone else is the subject and the person only the object, with no failure.
@@ -226,7 +262,7 @@ class SweepingWords:
             for i in range(hit.last + 1, clause.last + 1)
         )
 
-    def _named_subject(self, text: str, sentence: Sentence, clause: Clause) -> bool:
+    def named_subject(self, text: str, sentence: Sentence, clause: Clause) -> bool:
         """Whether the clause opens with a person's name or "han"/"hun"/"he"/"she" as its subject.
 
         Notes written about the person ("Kjetil er evinnelig sent ute") count like feedback to them.
