@@ -307,3 +307,21 @@ def test_courtesy_wishes_chat_thanks_and_praise_after_a_failure(
     linter: FeedbackLinter, text: str, positive: bool
 ) -> None:
     assert linter.lint(text).parts["positive"] is positive
+
+
+@pytest.mark.parametrize(
+    ("text", "positive"),
+    [
+        ("Sara, du er supergod på å forklare TV-ene uten å bruke fagord, det liker kundene.", True),
+        ("Du lukket tre saker denne uka uten å legge ved takstrapporten.", False),
+        ("Tusen takk for at du sendte den interne prislista til Ahlsell. Veldig hyggelig av deg.", False),
+        ("Elsker hvor godt du tar vare på demobilen. Du leverte den med tom tank, og kunden måtte "
+         "vente.", False),
+        ("Han sel mykje, det skal han ha.", True),
+        ("Rå jobba med kjedeavtalen i dag!! 🔥", True),
+    ],
+)
+def test_praise_of_what_is_avoided_and_mocking_neighbours(
+    linter: FeedbackLinter, text: str, positive: bool
+) -> None:
+    assert linter.lint(text).parts["positive"] is positive

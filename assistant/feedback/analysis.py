@@ -52,6 +52,10 @@ _PRONOUNS = frozenset({
     "i've", "i'm", "i'd", "we've", "we're", "they've", "they're", "he's", "she's",
 })
 
+# "without" words: what follows them was avoided ("uten å bruke fagord").
+_WITHOUT = frozenset({"uten", "utan", "without"})
+_THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
+
 # Words that make a following joint action a reported question ("asked whether we talk …").
 _REPORTED_QUESTION = frozenset({"whether", "if", "om", "hvorvidt", "kvifor", "hvorfor", "why"})
 
@@ -329,6 +333,7 @@ class TextAnalyzer:
         failures = [
             h for h in harm if h.cue == "problem"
             and not self.criticism.third_party_subject(sentence, sentence.clause_of(h.first))
+            and not self._avoided_in_praise(sentence, h, praise)
         ]
         together = any(block(p) == block(h) for p in praise for h in failures)
         # "… utan forvarsel 🙌 berga heile dagen": a failure the praise says was overcome mocks nothing.
@@ -362,6 +367,28 @@ class TextAnalyzer:
             if clause.segment in sentence.positive_segments and not clause.ask:
                 clause.parts.add("positive")
         return problem_seen
+
+    @staticmethod
+    def _avoided_in_praise(sentence: Sentence, hit: Hit, praise: list[Hit]) -> bool:
+        """Whether "uten å"/"without" follows praise in its clause: what the person rightly avoids.
+
+        "Du er supergod på å forklare TV-ene uten å bruke fagord", "you handled it without raising
+        your voice": part of the praise, no failure to mock.
+        """
+        tokens = sentence.tokens
+        if tokens[hit.first].text not in _WITHOUT or hit.last + 1 >= len(tokens):
+            return False
+        after = tokens[hit.last + 1].text if hit.last > hit.first else tokens[hit.first + 1].text
+        if not (hit.last > hit.first or after.endswith("ing")):  # "uten å …", "without raising …"
+            return False
+        clause = sentence.clause_of(hit.first)
+        if not sentence.in_clause("person_copula", clause):
+            return False  # only praise of how the person is ("du er supergod på …"), not a deed
+        return any(
+            p.last < hit.first and sentence.clause_of(p.first) is clause
+            and tokens[p.first].text not in _THANKS  # "takk for at du … uten å …" mocks
+            for p in praise
+        )
 
     def _condition_of_ask(self, sentence: Sentence, clause: Clause, asks: set[int]) -> bool:
         if not asks:

@@ -16,7 +16,13 @@ from assistant.feedback.segment import Sentence
 #: Most words (names not counted) a sentence of bare praise has ("Imponerende, Geir.").
 _BARE_PRAISE_WORDS = 2
 _ADDRESS = frozenset({"du", "dere", "you"})
+#: Most words of a sentence that only mocks ("Veldig hyggelig av deg.", "Thanks for nothing.").
+_MOCKING_WORDS = 6
 _THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
+# "Så fint at du dag ut og dag inn lèt telefonen ringe ut": sweeping praise that opens a sentence.
+_NICE = frozenset({
+    "fint", "flott", "herlig", "herleg", "koselig", "koseleg", "hyggelig", "hyggeleg", "great", "lovely",
+})
 
 
 def mark_mocking(sentences: list[Sentence]) -> None:
@@ -25,7 +31,11 @@ def mark_mocking(sentences: list[Sentence]) -> None:
     "Brilliant idea, promising free installation to every lead. What a hero.": the praise in the
     first sentence is mockery; a contrast word ("men", "but") keeps a sentence apart.
     """
-    mocking = [bool(s.hits["sarcastic_label"]) for s in sentences]
+    # A short mocking sentence ("Veldig hyggelig av deg.") mocks its neighbours as a label does.
+    mocking = [
+        bool(s.hits["sarcastic_label"]) or (bool(s.hits["sarcasm"]) and len(s.tokens) <= _MOCKING_WORDS)
+        for s in sentences
+    ]
     for i, sentence in enumerate(sentences):
         if any(mocking[max(i - 1, 0) : i + 2]) and not sentence.hits["contrast"]:
             sentence.sarcastic = True
@@ -111,6 +121,7 @@ def _sweeping_thanks(sentence: Sentence) -> bool:
     """Thanks for always doing something, with no hedge: "Takk for at du alltid holder meg oppdatert"."""
     hits = sentence.hits
     thanks = [h for h in hits["positive"] if sentence.tokens[h.first].text in _THANKS]
+    thanks += [h for h in hits["positive"] if sentence.tokens[h.first].text in _NICE and h.first < 3]
     return bool(thanks) and any(
         not any(g.first <= a.first <= g.last + 1 for g in hits["hedge"]) for a in hits["absolute"]
     )
