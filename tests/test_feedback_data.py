@@ -167,3 +167,14 @@ def test_loader_rejects_a_broken_line(tmp_path: Path) -> None:
     bad.write_text('{"id": "x"}\n\n', encoding="utf-8")
     with pytest.raises(AssertionError, match=r"feedback\.jsonl:2"):
         load(bad)
+
+
+def test_the_heldout_set_is_apart_and_well_formed(rows: list[dict[str, Any]]) -> None:
+    heldout = load(PROJECT_ROOT / "eval" / "feedback_heldout.jsonl")
+    assert len(heldout) >= 140
+    assert {row["split"] for row in heldout} == {"test"}  # never tuned on: scored as a test set
+    assert {row["language"] for row in heldout} == {"nb", "nn", "en"}
+    for row in heldout:
+        assert REQUIRED_KEYS <= row.keys() <= ALLOWED_KEYS, row["id"]
+        assert set(row["parts"]) == set(PARTS) and set(row["rules"]) <= RULES, row["id"]
+    assert not {row["text"].strip() for row in heldout} & {row["text"].strip() for row in rows}

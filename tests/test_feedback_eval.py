@@ -20,25 +20,33 @@ from assistant.feedback.lint import FeedbackLinter
 
 FEEDBACK_SET = PROJECT_ROOT / "eval" / "feedback.jsonl"
 
-# Floors just below what the lint reaches (eval/reports/feedback-*.md). dev (all 284 rows, the
-# widening rows f145-f356 included) was used to build the lexicons and mechanisms, so its floors sit a
-# few rows under 1.0; test was run once, after tuning, only to report it, so its floors are the honest
-# ones and must never be raised by tuning on test.
+FEEDBACK_HELDOUT = PROJECT_ROOT / "eval" / "feedback_heldout.jsonl"
+
+# Floors just below what the lint reaches (`coach eval --feedback`). dev (1,184 rows, with 1,040 fresh
+# widening rows f217-f1256 that each scored lower at first look) was used to build the lexicons and
+# mechanisms. test (72) and the held-out set (140, eval/feedback_heldout.jsonl, written by two writers
+# who saw neither the lint nor any row, scored once after the last round) are reported, never tuned
+# on; their floors must never be raised by tuning on them.
 PART_ACCURACY = {
-    # dev: 0.961 / 0.961 / 0.996 / 0.982 with the fresh rows f297-f356 not yet tuned on for parts.
-    "dev": {"problem": 0.95, "consequence": 0.95, "improvement": 0.97, "positive": 0.97},
-    "test": {"problem": 0.88, "consequence": 0.89, "improvement": 0.95, "positive": 0.93},
+    "dev": {"problem": 0.91, "consequence": 0.92, "improvement": 0.95, "positive": 0.94},
+    "test": {"problem": 0.90, "consequence": 0.90, "improvement": 0.97, "positive": 0.94},
+    "heldout": {"problem": 0.85, "consequence": 0.85, "improvement": 0.96, "positive": 0.91},
 }
 RULE_FLOORS = {  # (precision, recall)
     "dev": {
-        "absolute-language": (0.94, 0.94),
-        "personal-label": (0.94, 0.92),
-        "vague-improvement": (0.94, 0.94),
+        "absolute-language": (0.97, 0.94),
+        "personal-label": (0.97, 0.96),
+        "vague-improvement": (0.98, 0.97),
     },
     "test": {
-        "absolute-language": (0.78, 0.98),
+        "absolute-language": (0.85, 0.98),
         "personal-label": (0.98, 0.98),
         "vague-improvement": (0.98, 0.98),
+    },
+    "heldout": {
+        "absolute-language": (0.92, 0.92),
+        "personal-label": (0.90, 0.78),
+        "vague-improvement": (0.98, 0.90),
     },
 }
 
@@ -90,10 +98,12 @@ def test_score_ratios() -> None:
     assert Score().precision == 1.0 and Score().recall == 1.0  # an empty class is no failure
 
 
-@pytest.mark.parametrize("split", ["dev", "test"])
+@pytest.mark.parametrize("split", ["dev", "test", "heldout"])
 def test_lint_does_not_regress(linter: FeedbackLinter, split: str, tmp_path: Path) -> None:
-    report = evaluate_feedback(load_feedback_set(FEEDBACK_SET), linter, [split])
-    result = report.result(split)
+    # The held-out texts are a set of their own, all in its "test" split.
+    path, scored = (FEEDBACK_HELDOUT, "test") if split == "heldout" else (FEEDBACK_SET, split)
+    report = evaluate_feedback(load_feedback_set(path), linter, [scored])
+    result = report.result(scored)
     for part, floor in PART_ACCURACY[split].items():
         assert result.parts[part].accuracy >= floor, (part, result.parts[part].as_json())
     for rule, (precision, recall) in RULE_FLOORS[split].items():
@@ -101,5 +111,5 @@ def test_lint_does_not_regress(linter: FeedbackLinter, split: str, tmp_path: Pat
         assert score.precision >= precision and score.recall >= recall, (rule, score.as_json())
     md, js = write_report(report, tmp_path)
     assert "| problem | accuracy |" in md.read_text(encoding="utf-8")
-    assert json.loads(js.read_text(encoding="utf-8"))["results"][0]["split"] == split
+    assert json.loads(js.read_text(encoding="utf-8"))["results"][0]["split"] == scored
     assert "## Misses" in format_markdown(report)
