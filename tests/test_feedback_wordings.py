@@ -18,11 +18,11 @@ def linter() -> FeedbackLinter:
     return FeedbackLinter.from_folder(PROJECT_ROOT / "knowledge" / "feedback", [PROJECT_ROOT / "knowledge"])
 
 
-def read(text: str) -> list[str]:
+def read(text: str, language: str = "no") -> list[str]:
     """The words of a whole text as the lexicon sees them under its perspective."""
     tokens = tokenize(text)
     spans = sentence_spans(text)
-    return [t.text for t in Perspective.of(text, tokens, spans).apply(text, tokens)]
+    return [t.text for t in Perspective.of(text, tokens, spans).apply(text, tokens, language)]
 
 
 def test_a_note_reads_pronouns_as_the_person_addressed() -> None:

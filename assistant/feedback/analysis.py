@@ -24,6 +24,7 @@ The method, in short (every word list is data in ``knowledge/feedback/*.tsv``):
 from __future__ import annotations
 
 from assistant.feedback.context import (
+    THANKS,
     bare_praise_sarcasm,
     courtesy_thanks,
     mark_mocking,
@@ -33,7 +34,7 @@ from assistant.feedback.context import (
 from assistant.feedback.criticism import CriticismMarker, dated_clause, effect_before_cause
 from assistant.feedback.lexicon import Hit, Lexicon, tokenize
 from assistant.feedback.perspective import Perspective
-from assistant.feedback.segment import Analysis, Clause, Segmenter, Sentence, sentence_spans
+from assistant.feedback.segment import PERSON_CUES, Analysis, Clause, Segmenter, Sentence, sentence_spans
 from assistant.feedback.segment import any_overlap as _any_overlap
 from assistant.feedback.signals import (
     denied_failures,
@@ -54,7 +55,6 @@ _PRONOUNS = frozenset({
 
 # "without" words: what follows them was avoided ("uten å bruke fagord").
 _WITHOUT = frozenset({"uten", "utan", "without"})
-_THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
 
 # Words that make a following joint action a reported question ("asked whether we talk …").
 _REPORTED_QUESTION = frozenset({"whether", "if", "om", "hvorvidt", "kvifor", "hvorfor", "why"})
@@ -86,9 +86,10 @@ class TextAnalyzer:
             The analysis; offsets refer to ``text`` unchanged.
         """
         guess = guess_language(text)
-        language = self.segmenter.lexicon_language(text)
+        tokens = tokenize(text)
+        language = self.segmenter.lexicon_language(text, tokens)
         spans = sentence_spans(text)
-        perspective = Perspective.of(text, tokenize(text), spans)
+        perspective = Perspective.of(text, tokens, spans)
         sentences = [self.segmenter.sentence(text, a, b, language, perspective) for a, b in spans]
         sentences = [s for s in sentences if s.tokens]
         problem_seen = False
@@ -185,7 +186,7 @@ class TextAnalyzer:
         return found
 
     def _about_someone_else(self, sentence: Sentence, clause: Clause) -> bool:
-        people = ("second", "second_object", "second_possessive")
+        people = PERSON_CUES
         if any(sentence.in_clause(cue, clause) for cue in people):
             return False
         return self.criticism.third_party_subject(sentence, clause) and not any(
@@ -386,7 +387,7 @@ class TextAnalyzer:
             return False  # only praise of how the person is ("du er supergod på …"), not a deed
         return any(
             p.last < hit.first and sentence.clause_of(p.first) is clause
-            and tokens[p.first].text not in _THANKS  # "takk for at du … uten å …" mocks
+            and tokens[p.first].text not in THANKS  # "takk for at du … uten å …" mocks
             for p in praise
         )
 

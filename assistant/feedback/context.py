@@ -18,7 +18,8 @@ _BARE_PRAISE_WORDS = 2
 _ADDRESS = frozenset({"du", "dere", "you"})
 #: Most words of a sentence that only mocks ("Veldig hyggelig av deg.", "Thanks for nothing.").
 _MOCKING_WORDS = 6
-_THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
+#: Words that open thanks ("takk for at du …", "thank you for …").
+THANKS = frozenset({"takk", "tusen", "thanks", "thank"})
 # "Så fint at du dag ut og dag inn lèt telefonen ringe ut": sweeping praise that opens a sentence.
 _NICE = frozenset({
     "fint", "flott", "herlig", "herleg", "koselig", "koseleg", "hyggelig", "hyggeleg", "great", "lovely",
@@ -120,9 +121,11 @@ def _mock(sentence: Sentence) -> None:
 def _sweeping_thanks(sentence: Sentence) -> bool:
     """Thanks for always doing something, with no hedge: "Takk for at du alltid holder meg oppdatert"."""
     hits = sentence.hits
-    thanks = [h for h in hits["positive"] if sentence.tokens[h.first].text in _THANKS]
-    thanks += [h for h in hits["positive"] if sentence.tokens[h.first].text in _NICE and h.first < 3]
-    return bool(thanks) and any(
+    thanks = any(
+        sentence.tokens[h.first].text in THANKS or (sentence.tokens[h.first].text in _NICE and h.first < 3)
+        for h in hits["positive"]
+    )
+    return thanks and any(
         not any(g.first <= a.first <= g.last + 1 for g in hits["hedge"]) for a in hits["absolute"]
     )
 

@@ -96,12 +96,13 @@ class Perspective:
         # Under a heading that names someone ("Notat før samtalen med Thomas:"), any "han" is them.
         return cls(note=pronouns or named or (bool(names) and bool(third)), names=names)
 
-    def apply(self, text: str, tokens: list[Token]) -> list[Token]:
+    def apply(self, text: str, tokens: list[Token], language: str) -> list[Token]:
         """The tokens of a sentence with the person's pronouns and name read as the second person.
 
         Args:
             text: The whole text (the tokens' offsets point into it).
             tokens: The sentence's tokens.
+            language: The half of the lexicon the sentence is read with (``en`` names become "you").
         """
         if not self.note:
             return tokens
@@ -115,7 +116,7 @@ class Perspective:
                 word = None
             heading = text[token.end :].lstrip().startswith(":")  # "Notat Hege:" names, says nothing
             if token.text in self.names and text[token.start].isupper() and not heading:
-                word = "du" if not _english_neighbourhood(tokens) else "you"
+                word = "you" if language == "en" else "du"
             if word is not None and i and tokens[i - 1].text in _PREPOSITIONS:
                 word = _OBJECT.get(word, word)
             if word is None and result and result[-1].text == "you" and tokens[i - 1].text != "you":
@@ -123,8 +124,3 @@ class Perspective:
             result.append(token if word is None else Token(word, stem(word), token.start, token.end))
         return result
 
-
-def _english_neighbourhood(tokens: Sequence[Token]) -> bool:
-    english = sum(t.text in _ENGLISH or t.text in {"the", "and", "is", "was", "has", "to"} for t in tokens)
-    norwegian = sum(t.text in _NORWEGIAN or t.text in {"og", "er", "var", "har", "å", "det"} for t in tokens)
-    return english > norwegian

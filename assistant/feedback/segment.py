@@ -10,6 +10,8 @@ from assistant.feedback.lexicon import Hit, Lexicon, Token, tokenize
 from assistant.feedback.morphology import antonym_labels, praise_adverbs
 from assistant.feedback.perspective import Perspective
 
+#: Cues that name the person the feedback is about: "du"/"you", "deg", "din"/"your".
+PERSON_CUES = ("second", "second_object", "second_possessive")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»”)]*\s+|\s*\n\s*")
 # Anything between two words that is not space or a word-internal mark ends a clause (, ; : – emoji).
 _CLAUSE_MARK = re.compile(r"[^\w\s'’/%&-]|\s[-–—]\s")
@@ -202,13 +204,16 @@ class Segmenter:
     def __init__(self, lexicon: Lexicon) -> None:
         self.lexicon = lexicon
 
-    def lexicon_language(self, text: str) -> str:
+    def lexicon_language(self, text: str, tokens: list[Token]) -> str:
         """Which half of the lexicon fits a text: ``en`` or ``no`` (Bokmål and Nynorsk together).
 
         Counted from function words in the lexicon rather than :func:`guess_language`, which calls
         short English texts such as "Great work on the pitch, really." Norwegian.
+
+        Args:
+            text: The whole text.
+            tokens: Its tokens (:func:`~assistant.feedback.lexicon.tokenize`).
         """
-        tokens = tokenize(text)
         english = len(self.lexicon.find("lang_en", tokens))
         norwegian = len(self.lexicon.find("lang_no", tokens))
         if any(ch in "æøåÆØÅ" for ch in text):
@@ -229,7 +234,7 @@ class Segmenter:
         """
         tokens = tokenize(text[start:end], start)
         if perspective is not None:
-            tokens = perspective.apply(text, tokens)
+            tokens = perspective.apply(text, tokens, language)
         hits = {cue: self.lexicon.find(cue, tokens, language) for cue in self.CUES}
         # A capital inside running text marks a name ("og Spar Fauske sendte …"), not a verb told to
         # someone; after a colon or a dash ("Neste gang: Send …") a capital may open an instruction.

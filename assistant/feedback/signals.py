@@ -290,6 +290,8 @@ _PRESENT_IRREGULAR = frozenset({
     "gjev", "gir", "held", "holder", "skriv", "les", "ring",
 })
 _YOU = frozenset({"du", "dere", "dykk"})
+# Cues that put a plan in the future: a deadline, a coming time, a span from now on.
+_COMING = ("deadline", "future_time", "plan_span")
 # Verbs that stop the search for a fronted present verb: a past or modal verb before "du" is no plan.
 _PAST_OR_MODAL = frozenset({
     "var", "har", "hadde", "kan", "kunne", "skal", "skulle", "vil", "ville", "må", "måtte", "bør", "burde",
@@ -311,7 +313,7 @@ def present_instruction(sentence: Sentence, clause: Clause, start: int) -> bool:
         return False
     words = [t.text for t in sentence.tokens[start : clause.last + 1]]
     if sentence.language != "no":
-        return _english_plan(sentence, clause, words)
+        return _english_plan(sentence, clause, start, words)
     if words[0] in _YOU:
         inverted, verb = False, words[1]
     else:
@@ -323,10 +325,9 @@ def present_instruction(sentence: Sentence, clause: Clause, start: int) -> bool:
         inverted, verb = True, words[verbs[0]]
     if not _present(verb) or sentence.in_clause("negator", clause) or sentence.in_clause("absolute", clause):
         return False
-    coming = ("deadline", "future_time", "plan_span")
     if inverted:  # a fronted coming time ("Neste uke", "Før neste møte") may stand in a clause before
-        return any(sentence.hits[cue] for cue in coming)
-    return any(sentence.in_clause(cue, clause) for cue in coming)
+        return any(sentence.hits[cue] for cue in _COMING)
+    return any(sentence.in_clause(cue, clause) for cue in _COMING)
 
 
 def _present(word: str) -> bool:
@@ -352,8 +353,7 @@ def rule_with_deadline(sentence: Sentence, clause: Clause, start: int) -> bool:
     if sentence.tokens[start].text in _FIRST_PERSON:
         return False
     words = {t.text for t in sentence.tokens[clause.first : clause.last + 1]}
-    coming = ("deadline", "future_time", "plan_span")
-    return bool(words & _RULE_MODALS) and any(sentence.in_clause(cue, clause) for cue in coming)
+    return bool(words & _RULE_MODALS) and any(sentence.in_clause(cue, clause) for cue in _COMING)
 
 
 # Words after "you" that make a statement, not a plan ("you are", "you have been", "you sent").
@@ -363,10 +363,9 @@ _EN_NOT_PLAN = frozenset({
     "forgot", "sent", "made", "took", "gave", "left", "said", "told", "went", "got", "came", "put", "let",
     "set", "wrote", "spoke", "brought", "bought", "sold", "kept", "ran", "thought", "knew", "lost", "won",
 })
-_COMING = ("deadline", "future_time", "plan_span")
 
 
-def _english_plan(sentence: Sentence, clause: Clause, words: list[str]) -> bool:
+def _english_plan(sentence: Sentence, clause: Clause, start: int, words: list[str]) -> bool:
     """A plan said in the present: "you send me the list by Friday", "From next season you check …".
 
     "you" opens the clause, or follows a fronted coming time; a present verb follows it, and a
@@ -377,10 +376,9 @@ def _english_plan(sentence: Sentence, clause: Clause, words: list[str]) -> bool:
     coming = [h for cue in _COMING for h in sentence.in_clause(cue, clause)]
     if not coming:
         return False
-    offset = len(sentence.tokens[: clause.last + 1]) - len(words)  # index of words[0] in the sentence
     you = 0 if words[0] == "you" else next(
         (i for i in range(1, min(6, len(words) - 1)) if words[i] == "you"
-         and any(h.first == offset and h.last == offset + i - 1 for h in coming)),
+         and any(h.first == start and h.last == start + i - 1 for h in coming)),
         None,
     )
     if you is None or you + 1 >= len(words):

@@ -14,6 +14,7 @@ from __future__ import annotations
 from assistant.feedback.analysis import Analysis, Clause, Sentence, TextAnalyzer
 from assistant.feedback.lexicon import Hit
 from assistant.feedback.readings import FAILURE_CUES, NoVerdict, style_cue
+from assistant.feedback.segment import PERSON_CUES
 
 # The manager as the subject ("jeg setter alltid av tid til deg", "I always have your back"): a
 # sweeping word about the manager's own habit or promise is no verdict on the person.
@@ -97,7 +98,7 @@ class SweepingWords:
         """
         if not sentence.sarcastic:
             return False
-        people = ("second", "second_object", "second_possessive")
+        people = PERSON_CUES
         if any(sentence.in_clause(cue, clause) for cue in people):
             return True
         return not self.analyzer.criticism.third_party_subject(sentence, clause)
@@ -109,7 +110,7 @@ class SweepingWords:
         "Du sit jo på mobilen i eitt kjør når det er roleg i butikken": a calm shop is no praise of
         the person, so the sweeping clause stays criticism.
         """
-        people = ("second", "second_object", "second_possessive")
+        people = PERSON_CUES
         for hit in sentence.hits["positive"]:
             other = sentence.clause_of(hit.first)
             opens = any(h.first == other.first for h in sentence.hits["subordinate"])
@@ -137,7 +138,7 @@ class SweepingWords:
         addressed, criticised = scope
         index = sentence.clauses.index(sentence.clause_of(hit.first))
         clause = sentence.clauses[index]
-        people = ("second", "second_object", "second_possessive")
+        people = PERSON_CUES
         if index and criticised and self._trailing(sentence, clause, hit):
             # "Du lovar levering før lageret har stadfesta, kvar einaste gong": a sweeping phrase
             # after a comma qualifies the clause before it.
